@@ -1,0 +1,114 @@
+import { Code, codeName, httpStatusOf, isCode, type CodeName } from './code.js';
+import { redact } from './redact.js';
+
+/** Which wire an error or result came over; errors raised before anything was sent have none. */
+export type TransportName = 'grpc' | 'rest';
+
+/**
+ * One decoded google.rpc error detail in its proto3 JSON form, the same whichever transport carried it:
+ * `{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.500s"}`. A detail whose type this library
+ * does not know keeps its type URL and carries the raw bytes base64-encoded in `value`.
+ */
+export interface ErrorDetail {
+  readonly '@type': string;
+  readonly [field: string]: unknown;
+}
+
+/** What one attempt of a call ended with; the error of a retried call lists them all, in order. */
+export interface AttemptRecord {
+  /** 1-based. */
+  readonly attempt: number;
+  readonly code: Code;
+  readonly codeName: CodeName;
+  readonly transport: TransportName;
+  readonly durationMs: number;
+}
+
+export interface OperationsErrorInit {
+  readonly details?: readonly ErrorDetail[];
+  /** The HTTP status actually received; when absent, the status the code maps to. */
+  readonly httpStatus?: number;
+  readonly transport?: TransportName;
+  readonly attempts?: readonly AttemptRecord[];
+  /** How long the server asked us to wait (RetryInfo.retry_delay or Retry-After), a floor for the next backoff. */
+  readonly retryAfterMs?: number;
+  /**
+   * False when the request provably never reached a server (connection refused, TLS or HTTP/2 handshake failed, a
+   * proxy answered instead of a gRPC server). `auto` transport switches only on those; undefined when unknown.
+   */
+  readonly reachedServer?: boolean;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error class of this library. Every failure, from either transport or from validation, becomes one of these,
+ * so callers switch on `code` and never on a grpc-js or fetch error. The message leads with the code name
+ * (`[NOT_FOUND] operation x`); the server's own words stay apart in `rawMessage`.
+ */
+export class OperationsError extends Error {
+  override readonly name = 'OperationsError';
+  readonly code: Code;
+  readonly codeName: CodeName;
+  readonly httpStatus: number;
+  /** The message without the code prefix, as the server (or validation) said it, with credentials cut out. */
+  readonly rawMessage: string;
+  readonly details: readonly ErrorDetail[];
+  readonly transport: TransportName | undefined;
+  readonly attempts: readonly AttemptRecord[];
+  readonly retryAfterMs: number | undefined;
+  readonly reachedServer: boolean | undefined;
+
+  constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
+    const safeCode = isCode(code) ? code : Code.UNKNOWN;
+    const rawMessage = redact(message);
+    super(`[${codeName(safeCode)}] ${rawMessage}`, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = safeCode;
+    this.codeName = codeName(safeCode);
+    this.httpStatus = init.httpStatus ?? httpStatusOf(safeCode);
+    this.rawMessage = rawMessage;
+    this.details = init.details ?? [];
+    this.transport = init.transport;
+    this.attempts = init.attempts ?? [];
+    this.retryAfterMs = init.retryAfterMs;
+    this.reachedServer = init.reachedServer;
+  }
+
+  /**
+   * Turns anything caught into an OperationsError. An OperationsError passes through unchanged; an AbortError becomes
+   * CANCELLED; anything else becomes `fallbackCode` (UNKNOWN by default) with its message, credentials cut out.
+   */
+  static from(reason: unknown, fallbackCode: Code = Code.UNKNOWN): OperationsError {
+    if (reason instanceof OperationsError) return reason;
+    if (reason instanceof Error) {
+      const code = reason.name === 'AbortError' ? Code.CANCELLED : reason.name === 'TimeoutError' ? Code.DEADLINE_EXCEEDED : fallbackCode;
+      return new OperationsError(code, reason.message, { cause: reason });
+    }
+    return new OperationsError(fallbackCode, typeof reason === 'string' ? reason : String(reason));
+  }
+
+  /** A copy that also carries the attempt history (errors are immutable, so retries never rewrite one in place). */
+  withAttempts(attempts: readonly AttemptRecord[]): OperationsError {
+    return new OperationsError(this.code, this.rawMessage, {
+      details: this.details,
+      httpStatus: this.httpStatus,
+      attempts,
+      ...(this.transport === undefined ? {} : { transport: this.transport }),
+      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
+      ...(this.reachedServer === undefined ? {} : { reachedServer: this.reachedServer }),
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
+    });
+  }
+
+  /** A plain object for JSON output (results files, `--json`): no stack, no cause, nothing secret. */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      codeName: this.codeName,
+      httpStatus: this.httpStatus,
+      message: this.rawMessage,
+      details: this.details,
+      transport: this.transport,
+      attempts: this.attempts,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { GrpcClient, protobuf } from 'google-gax';
+import type { ServiceClientConstructor } from '@grpc/grpc-js';
+
+/** One google.api.http rule of a service profile, as scripts/compile-protos.mjs wrote it. */
+export interface HttpRule {
+  /** Fully qualified RPC method, e.g. `google.longrunning.Operations.CancelOperation`. */
+  readonly selector: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path template in gRPC transcoding syntax, e.g. `/v1/{name=projects/*\/locations/*\/operations/*}:cancel`. */
+  readonly path: string;
+  readonly body?: string;
+}
+
+/** The REST surface one API version publishes for google.longrunning.Operations. */
+export interface ServiceProfile {
+  readonly host: string;
+  readonly version: string;
+  readonly rules: readonly HttpRule[];
+}
+
+export interface LoadedProtos {
+  /** protobufjs root with google.longrunning, google.rpc (status, error details), google.api and google.protobuf. */
+  readonly root: protobuf.Root;
+  /** The grpc-js service client constructor for google.longrunning.Operations, loaded through google-gax. */
+  readonly OperationsClient: ServiceClientConstructor;
+  /** Service profiles keyed by `host/version`, e.g. `cloudaicompanion.googleapis.com/v1`. */
+  readonly profiles: ReadonlyMap<string, ServiceProfile>;
+}
+
+export const OPERATIONS_SERVICE = 'google.longrunning.Operations';
+export const CLOUDAICOMPANION_V1 = 'cloudaicompanion.googleapis.com/v1';
+
+interface CompiledBundle {
+  readonly root: protobuf.INamespace;
+  readonly profiles: Record<string, ServiceProfile>;
+}
+
+let loaded: LoadedProtos | undefined;
+
+/** protos/ sits at the package root: two levels above dist/src/protos.js, one above src/protos.ts (tests under tsx). */
+function findBundle(): URL {
+  const candidates = ['../../protos/compiled.json', '../protos/compiled.json'].map(p => new URL(p, import.meta.url));
+  return candidates.find(url => existsSync(url)) ?? (candidates[0] as URL);
+}
+
+/**
+ * Loads protos/compiled.json (built by `npm run build`) through google-gax, once per process: parsing .proto text at
+ * start-up would cost every CLI call tens of milliseconds, and loading twice would give two incompatible type sets.
+ */
+export function loadProtos(): LoadedProtos {
+  if (loaded !== undefined) return loaded;
+  const url = findBundle();
+  let bundle: CompiledBundle;
+  try {
+    bundle = JSON.parse(readFileSync(url, 'utf8')) as CompiledBundle;
+  } catch (cause) {
+    throw new Error(`cannot read ${url.pathname}: run "npm run build" to compile the protos`, { cause });
+  }
+  const grpcPackage = new GrpcClient().loadProtoJSON(bundle.root) as unknown as {
+    google: { longrunning: { Operations: ServiceClientConstructor } };
+  };
+  const root = protobuf.Root.fromJSON(bundle.root);
+  root.resolveAll();
+  loaded = {
+    root,
+    OperationsClient: grpcPackage.google.longrunning.Operations,
+    profiles: new Map(Object.entries(bundle.profiles)),
+  };
+  return loaded;
+}
+
+/** The profile for `host/version`; throws naming the known ones when it is missing. */
+export function profileFor(key: string): ServiceProfile {
+  const profile = loadProtos().profiles.get(key);
+  if (profile === undefined) {
+    throw new Error(`no service profile "${key}"; known: ${[...loadProtos().profiles.keys()].join(', ')}`);
+  }
+  return profile;
+}
