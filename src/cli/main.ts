@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * The `lro-cancel` command. Only commander is loaded up front; each command imports its own module when it runs, so
+ * `lro-cancel --help` stays fast and `lro-cancel emulator` never loads the client.
+ */
+import { Command, CommanderError } from 'commander';
+import { addConnectionFlags, type ConnectionFlags } from './connection.js';
+import { ExitCode } from './exit-codes.js';
+import { integerAtLeast } from './parse.js';
+import { VERSION } from '../version.js';
+
+/** SIGINT once: stop starting work, drain, report, exit 130. Twice: exit at once. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
+    controller.abort(new Error('interrupted (SIGINT)'));
+  });
+  return controller.signal;
+}
+
+async function run(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
+  const signal = interruptSignal();
+  try {
+    process.exitCode = await action(signal);
+  } catch (caught) {
+    const { OperationsError } = await import('../errors.js');
+    const { Code } = await import('../code.js');
+    const error = OperationsError.from(caught);
+    process.stderr.write(`lro-cancel: ${error.message}\n`);
+    process.exitCode = error.code === Code.INVALID_ARGUMENT ? ExitCode.USAGE : ExitCode.FAILURES;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('lro-cancel')
+    .description('Cancel Google long-running operations (google.longrunning.Operations) over gRPC or REST.\n'
+      + 'Target: cloudaicompanion.googleapis.com v1. Point every command at the emulator with\n'
+      + 'LRO_CANCEL_EMULATOR_HOST=127.0.0.1:PORT (and LRO_CANCEL_EMULATOR_REST=http://127.0.0.1:PORT).')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  addConnectionFlags(program.command('cancel')
+    .description('cancel operations; with --verify, read each back to prove the outcome')
+    .argument('<name...>', 'projects/{project}/locations/{location}/operations/{operation}')
+    .option('--verify', 'poll GetOperation until done to prove cancelled / completed')
+    .option('--verify-timeout-ms <n>', 'how long to poll with --verify (default 30000)', integerAtLeast('--verify-timeout-ms', 1)))
+    .action(async (names: string[], flags: ConnectionFlags) => {
+      await run(async signal => (await import('./cancel.js')).runCancel(names, flags, signal));
+    });
+
+  addConnectionFlags(program.command('get')
+    .description('read one operation')
+    .argument('<name>', 'projects/{project}/locations/{location}/operations/{operation}'))
+    .action(async (name: string, flags: ConnectionFlags) => {
+      await run(async signal => (await import('./get.js')).runGet(name, flags, signal));
+    });
+
+  addConnectionFlags(program.command('list')
+    .description('list the operations under a parent, page by page')
+    .argument('<parent>', 'projects/{project}/locations/{location}')
+    .option('--filter <filter>', 'ListOperations filter, e.g. done=false')
+    .option('--page-size <n>', 'page size asked of the server', integerAtLeast('--page-size', 1))
+    .option('--limit <n>', 'stop after n operations', integerAtLeast('--limit', 1)))
+    .action(async (parent: string, flags: ConnectionFlags) => {
+      await run(async signal => (await import('./list.js')).runList(parent, flags, signal));
+    });
+
+  program.command('emulator')
+    .description('run the local Operations emulator (gRPC + REST on 127.0.0.1); --help lists its flags')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[flags...]')
+    .action(async () => {
+      // The emulator parses its own flags (and its own --help); hand it everything after the command word.
+      const { runEmulatorCli } = await import('../emulator/cli.js');
+      await runEmulatorCli(process.argv.slice(process.argv.indexOf('emulator') + 1));
+    });
+
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every parse error is bad usage.
+    process.exitCode = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,224 @@
+import * as grpc from '@grpc/grpc-js';
+import { Code, codeName, httpStatusOf } from '../code.js';
+import { OperationsError } from '../errors.js';
+import { parseOperationName, parseParentName } from '../names.js';
+import { RetryBudget } from '../policy/retry-budget.js';
+import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
+import { runWithRetry } from '../policy/retry.js';
+import { TransportSelector } from '../transport/auto.js';
+import { GrpcTransport } from '../transport/grpc.js';
+import { createRestTransport } from '../transport/rest.js';
+import type { Operation, Transport } from '../transport/transport.js';
+import { authHeaders, grpcCallCredentials } from './credentials.js';
+import { outcomeOfError, outcomeOfOperation, resultFromError, type CancelResult } from './outcome.js';
+import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
+import { pollUntilDone, stillRunningError } from './poll.js';
+import { VERSION } from '../version.js';
+
+/** Options of one call. They apply to that call only and are never merged into the client. */
+export interface CallOptions {
+  /** Total time for the call, retries (and verification) included. @default the retry policy's totalTimeoutMs */
+  readonly deadlineMs?: number;
+  /** Ends the call at once, waits and in-flight attempts included, with CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** Overrides of the client's retry policy for this call only. */
+  readonly retry?: RetryOptions;
+  /** Extra request headers / gRPC metadata for this call (lower-case names). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface CancelOptions extends CallOptions {
+  /** Poll GetOperation until the operation is done (or `verifyTimeoutMs` passes) to prove the outcome. @default false */
+  readonly verify?: boolean;
+  /** @default the client's verifyTimeoutMs (30 s), within `deadlineMs` when that is given */
+  readonly verifyTimeoutMs?: number;
+}
+
+export interface ListOptions extends CallOptions {
+  /** ListOperations filter, e.g. `done=false`. */
+  readonly filter?: string;
+  /** Page size asked of the server. @default the server's */
+  readonly pageSize?: number;
+}
+
+export interface WaitOptions extends CallOptions {
+  /** @default 100 */
+  readonly initialPollMs?: number;
+  /** @default 2000 */
+  readonly maxPollMs?: number;
+}
+
+function staticHeaders(options: ResolvedCancellerOptions): Record<string, string> {
+  return {
+    'x-goog-api-client': `gl-node/${process.versions.node} lro-cancel/${VERSION}`,
+    ...(options.quotaProject === undefined ? {} : { 'x-goog-user-project': options.quotaProject }),
+  };
+}
+
+function createTransports(options: ResolvedCancellerOptions): TransportSelector {
+  const headers = staticHeaders(options);
+  let grpcTransport: Transport | undefined;
+  let restTransport: Transport | undefined;
+  if (options.grpcEndpoint !== undefined) {
+    const channel = options.insecure
+      ? grpc.credentials.createInsecure()
+      : grpc.credentials.combineChannelCredentials(
+        grpc.credentials.createSsl(options.caCertificate === undefined ? null : Buffer.from(options.caCertificate)),
+        grpcCallCredentials(options.credentials as NonNullable<typeof options.credentials>),
+      );
+    grpcTransport = new GrpcTransport({ endpoint: options.grpcEndpoint, credentials: channel, staticHeaders: headers });
+  }
+  if (options.restEndpoint !== undefined) {
+    const credentials = options.credentials;
+    restTransport = createRestTransport({
+      baseUrl: options.restEndpoint.origin,
+      profile: options.profile,
+      connections: options.maxConcurrency,
+      getAuthHeaders: credentials === undefined ? async () => ({}) : () => authHeaders(credentials),
+      userAgentHeaders: headers,
+      maxResponseBytes: 4 * 1024 * 1024,
+      ...(options.caCertificate === undefined ? {} : { caCertificate: options.caCertificate }),
+    });
+  }
+  return new TransportSelector(grpcTransport, restTransport, options.grpcProbeIntervalMs);
+}
+
+/**
+ * Cancels, reads, lists and waits for operations of one API. One client holds one gRPC channel, one REST pool and
+ * one retry budget; create it once and share it. Calls may run concurrently with different per-call options.
+ */
+export class Canceller {
+  readonly options: ResolvedCancellerOptions;
+  readonly #transports: TransportSelector;
+  readonly #budget: RetryBudget | undefined;
+  #closed = false;
+
+  constructor(options: CancellerOptions = {}) {
+    this.options = resolveCancellerOptions(options);
+    this.#transports = createTransports(this.options);
+    this.#budget = this.options.retryBudget === undefined ? undefined : new RetryBudget(this.options.retryBudget);
+  }
+
+  /** The transport the next call will try first (`auto` may have switched to REST). */
+  get currentTransport(): 'grpc' | 'rest' {
+    return this.#transports.current;
+  }
+
+  /**
+   * Asks the server to cancel the operation and, with `verify`, reads it until the outcome is proven. Never throws
+   * for a per-operation failure: the result's `outcome`, `code` and `error` say what happened.
+   */
+  async cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
+    const started = Date.now();
+    try {
+      parseOperationName(name);
+    } catch (error) {
+      return resultFromError(name, OperationsError.from(error), 'invalid', Date.now() - started, 0);
+    }
+    const policy = this.#policy(options.retry);
+    const deadline = started + (options.deadlineMs ?? policy.totalTimeoutMs);
+    let served;
+    try {
+      served = await runWithRetry(info => this.#transports.run(t => t.cancelOperation(name, info)), this.#runOptions(policy, deadline, options));
+    } catch (caught) {
+      const error = OperationsError.from(caught);
+      return resultFromError(name, error, outcomeOfError(error), Date.now() - started, error.attempts.length);
+    }
+    const accepted = {
+      name,
+      code: Code.OK,
+      codeName: codeName(Code.OK),
+      httpStatus: httpStatusOf(Code.OK),
+      transport: served.transport,
+      attempts: served.attempts.length,
+    };
+    if (options.verify !== true) return { ...accepted, outcome: 'requested', latencyMs: Date.now() - started };
+
+    const verifyDeadline = options.deadlineMs === undefined
+      ? Date.now() + (options.verifyTimeoutMs ?? this.options.verifyTimeoutMs)
+      : Math.min(deadline, Date.now() + (options.verifyTimeoutMs ?? this.options.verifyTimeoutMs));
+    try {
+      const operation = await pollUntilDone(
+        readDeadline => this.#get(name, policy, readDeadline, options),
+        { deadline: verifyDeadline, signal: options.signal },
+      );
+      return { ...accepted, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
+    } catch (caught) {
+      const error = OperationsError.from(caught);
+      // Accepted but not proven: the caller's abort or a failing GetOperation leaves the outcome unseen.
+      return { ...accepted, outcome: 'requested', error, latencyMs: Date.now() - started };
+    }
+  }
+
+  /** GetOperation with the retry policy. Throws OperationsError. */
+  async get(name: string, options: CallOptions = {}): Promise<Operation> {
+    parseOperationName(name);
+    const policy = this.#policy(options.retry);
+    return this.#get(name, policy, Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs), options);
+  }
+
+  /** ListOperations page by page, each page with the retry policy; yields operations as pages arrive. */
+  async *list(parent: string, options: ListOptions = {}): AsyncGenerator<Operation, void, undefined> {
+    parseParentName(parent);
+    const policy = this.#policy(options.retry);
+    let pageToken = '';
+    do {
+      const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
+      const request = {
+        name: parent,
+        ...(options.filter === undefined ? {} : { filter: options.filter }),
+        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+        ...(pageToken === '' ? {} : { pageToken }),
+      };
+      const page = await runWithRetry(info => this.#transports.run(t => t.listOperations(request, info)), this.#runOptions(policy, deadline, options));
+      yield* page.value.operations;
+      pageToken = page.value.nextPageToken;
+    } while (pageToken !== '');
+  }
+
+  /** Reads the operation until it is done; DEADLINE_EXCEEDED if it is still running when `deadlineMs` passes. */
+  async wait(name: string, options: WaitOptions = {}): Promise<Operation> {
+    parseOperationName(name);
+    const policy = this.#policy(options.retry);
+    const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
+    const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options), {
+      deadline,
+      signal: options.signal,
+      ...(options.initialPollMs === undefined ? {} : { initialIntervalMs: options.initialPollMs }),
+      ...(options.maxPollMs === undefined ? {} : { maxIntervalMs: options.maxPollMs }),
+    });
+    if (!operation.done) throw stillRunningError(name);
+    return operation;
+  }
+
+  /** Closes the channel and the pool. Calls after close fail with UNAVAILABLE. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#transports.close();
+  }
+
+  async #get(name: string, policy: RetryPolicy, deadline: number, options: CallOptions): Promise<Operation> {
+    const served = await runWithRetry(info => this.#transports.run(t => t.getOperation(name, info)), this.#runOptions(policy, deadline, options));
+    return served.value;
+  }
+
+  #policy(overrides: RetryOptions | undefined): RetryPolicy {
+    return overrides === undefined ? this.options.retry : resolveRetryPolicy(overrides, this.options.retry);
+  }
+
+  #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions) {
+    return {
+      policy,
+      deadline,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(this.#budget === undefined ? {} : { budget: this.#budget }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+    };
+  }
+}
+
+/** Creates a client; see CancellerOptions for every option and its default. */
+export function createCanceller(options: CancellerOptions = {}): Canceller {
+  return new Canceller(options);
+}

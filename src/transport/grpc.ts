@@ -1,0 +1,145 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ChannelCredentials, Client, ServiceError } from '@grpc/grpc-js';
+import { Code } from '../code.js';
+import { OperationsError } from '../errors.js';
+import { parseOperationName, parseParentName } from '../names.js';
+import { loadProtos } from '../protos.js';
+import { abortCode } from '../policy/signals.js';
+import { errorFromGrpc } from '../status/from-grpc.js';
+import { operationFromGrpc, type GrpcOperation } from './operation-grpc.js';
+import type { AttemptContext, ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
+
+export interface GrpcTransportOptions {
+  /** `host:port` of the gRPC endpoint. */
+  readonly endpoint: string;
+  /** TLS (with call credentials composed in) or insecure, decided by the client options. */
+  readonly credentials: ChannelCredentials;
+  /** Sent on every call: x-goog-api-client, x-goog-user-project. Computed once by the client. */
+  readonly staticHeaders: Readonly<Record<string, string>>;
+  /** Extra grpc-js channel options (e.g. `grpc.ssl_target_name_override` in tests). */
+  readonly channelOptions?: Readonly<Record<string, string | number>>;
+}
+
+type UnaryMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: ServiceError | null, response?: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+/**
+ * grpc-js answers "No connection established" when the channel never got a usable HTTP/2 connection (refused,
+ * TLS or HTTP/2 handshake failed, an HTTP/1.1 server answered), and "Received HTTP status code N" when something
+ * that is not a gRPC server (a proxy) answered without a grpc-status. Neither reached a gRPC server, so `auto`
+ * may switch to REST for them; a status a gRPC server sent never switches.
+ */
+function reachedGrpcServer(error: ServiceError): boolean | undefined {
+  if (error.code === grpc.status.UNAVAILABLE && error.details.startsWith('No connection established')) return false;
+  if (/^Received HTTP status code \d+/.test(error.details)) return false;
+  return undefined;
+}
+
+/**
+ * google.longrunning.Operations over one long-lived grpc-js channel, through the service client that google-gax
+ * loaded from the compiled protos. One call is one attempt: the deadline rides on the call, an abort cancels it.
+ */
+export class GrpcTransport implements Transport {
+  readonly name = 'grpc' as const;
+  readonly #client: Client;
+  readonly #baseMetadata: grpc.Metadata;
+  readonly #methods: Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>;
+  #closed = false;
+
+  constructor(options: GrpcTransportOptions) {
+    const { OperationsClient } = loadProtos();
+    this.#client = new OperationsClient(options.endpoint, options.credentials, {
+      'grpc.primary_user_agent': options.staticHeaders['x-goog-api-client'] ?? 'lro-cancel',
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      ...options.channelOptions,
+    });
+    this.#baseMetadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
+    const client = this.#client as unknown as Record<string, UnaryMethod>;
+    const bind = (method: string): UnaryMethod => {
+      const fn = client[method];
+      if (typeof fn !== 'function') throw new Error(`the loaded Operations service has no ${method} method`);
+      return fn.bind(this.#client);
+    };
+    this.#methods = {
+      cancel: bind('CancelOperation'),
+      get: bind('GetOperation'),
+      list: bind('ListOperations'),
+      delete: bind('DeleteOperation'),
+    };
+  }
+
+  async cancelOperation(name: string, ctx: AttemptContext): Promise<void> {
+    parseOperationName(name);
+    await this.#unary(this.#methods.cancel, { name }, name, ctx);
+  }
+
+  async getOperation(name: string, ctx: AttemptContext): Promise<Operation> {
+    parseOperationName(name);
+    return operationFromGrpc(await this.#unary(this.#methods.get, { name }, name, ctx) as GrpcOperation);
+  }
+
+  async listOperations(request: ListOperationsRequest, ctx: AttemptContext): Promise<ListOperationsPage> {
+    parseParentName(request.name);
+    const response = await this.#unary(this.#methods.list, {
+      name: request.name,
+      filter: request.filter ?? '',
+      pageSize: request.pageSize ?? 0,
+      pageToken: request.pageToken ?? '',
+    }, request.name, ctx) as { operations?: GrpcOperation[]; nextPageToken?: string };
+    return {
+      operations: (response.operations ?? []).map(operationFromGrpc),
+      nextPageToken: response.nextPageToken ?? '',
+    };
+  }
+
+  async deleteOperation(name: string, ctx: AttemptContext): Promise<void> {
+    parseOperationName(name);
+    await this.#unary(this.#methods.delete, { name }, name, ctx);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#client.close();
+  }
+
+  #unary(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new OperationsError(Code.UNAVAILABLE, 'the gRPC transport is closed', { transport: 'grpc', reachedServer: false }));
+    const { signal } = ctx;
+    if (signal.aborted) return Promise.reject(abortError(signal));
+    const metadata = this.#baseMetadata.clone();
+    metadata.set('x-goog-request-params', `name=${encodeURIComponent(routingName)}`);
+    if (ctx.headers !== undefined) for (const [key, value] of Object.entries(ctx.headers)) metadata.set(key, value);
+    return new Promise((resolve, reject) => {
+      let aborted = false;
+      const onAbort = (): void => {
+        aborted = true;
+        call.cancel();
+        reject(abortError(signal));
+      };
+      const call = method(request, metadata, { deadline: ctx.deadline }, (error, response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (aborted) return;
+        if (error === null) resolve(response);
+        else reject(toOperationsError(error));
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function toOperationsError(error: ServiceError): OperationsError {
+  const reached = reachedGrpcServer(error);
+  return errorFromGrpc(error, reached === undefined ? {} : { reachedServer: reached });
+}
+
+function abortError(signal: AbortSignal): OperationsError {
+  const code = abortCode(signal);
+  const message = code === Code.DEADLINE_EXCEEDED ? 'deadline exceeded before the gRPC call finished' : 'the call was aborted by the caller';
+  return new OperationsError(code, message, { transport: 'grpc' });
+}
