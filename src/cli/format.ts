@@ -1,20 +1,10 @@
 import type { CancelResult } from '../client/outcome.js';
 import type { Operation } from '../transport/transport.js';
+import { resultRecord } from '../batch/records.js';
 
-/** The `--json` line of one cancel result: the fields scripts key on, stable in name and order. */
-export function resultJson(result: CancelResult, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    name: result.name,
-    outcome: result.outcome,
-    code: result.code,
-    codeName: result.codeName,
-    httpStatus: result.httpStatus,
-    transport: result.transport ?? null,
-    attempts: result.attempts,
-    latencyMs: Math.round(result.latencyMs * 10) / 10,
-    ...(result.error === undefined ? {} : { message: result.error.rawMessage }),
-    ...extra,
-  });
+/** The `--json` line of one cancel result: the same record the batch journal and output hold. */
+export function resultJson(result: CancelResult): string {
+  return JSON.stringify(resultRecord(result));
 }
 
 const marks: Record<string, string> = {

@@ -6,7 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { addConnectionFlags, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
-import { integerAtLeast } from './parse.js';
+import { integerAtLeast, numberAtLeast, oneOf } from './parse.js';
+import type { BatchFlags } from './batch.js';
 import { VERSION } from '../version.js';
 
 /** SIGINT once: stop starting work, drain, report, exit 130. Twice: exit at once. */
@@ -65,6 +66,25 @@ function buildProgram(): Command {
     .option('--limit <n>', 'stop after n operations', integerAtLeast('--limit', 1)))
     .action(async (parent: string, flags: ConnectionFlags) => {
       await run(async signal => (await import('./list.js')).runList(parent, flags, signal));
+    });
+
+  addConnectionFlags(program.command('batch')
+    .description('cancel many operations: streamed input, bounded concurrency, adaptive rate, journal, resume')
+    .option('--input <file|->', 'names, one per line or JSON lines with a "name" field; - for stdin')
+    .option('--from-list <parent>', 'cancel what ListOperations returns under projects/{p}/locations/{l}')
+    .option('--filter <filter>', 'ListOperations filter for --from-list, e.g. done=false')
+    .option('--concurrency <n>', 'calls in flight at once', integerAtLeast('--concurrency', 1), 64)
+    .option('--rps <n>', 'ceiling of the adaptive rate, requests per second (default unlimited)', numberAtLeast('--rps', 0.1))
+    .option('--verify', 'poll GetOperation until done to prove each outcome')
+    .option('--verify-timeout-ms <n>', 'how long to poll each name with --verify (default 30000)', integerAtLeast('--verify-timeout-ms', 1))
+    .option('--max-passes <n>', 'passes over names that met a degraded service before they count as error', integerAtLeast('--max-passes', 1), 3)
+    .option('--journal <file>', 'append-only record of final names; rerun with it to resume without repeating work')
+    .option('--output <file>', 'JSON lines, one result per input name')
+    .option('--shard <i/n>', 'only the names whose stable hash falls in shard i of n')
+    .option('--shard-count <n>', 'shard count when the index comes from $JOB_COMPLETION_INDEX or $CLOUD_RUN_TASK_INDEX', integerAtLeast('--shard-count', 1))
+    .option('--progress <mode>', 'auto|tty|log|none (auto: a bar on a terminal, log lines otherwise)', oneOf('--progress', ['auto', 'tty', 'log', 'none'] as const), 'auto'))
+    .action(async (flags: BatchFlags) => {
+      await run(async signal => (await import('./batch.js')).runBatchCommand(flags, signal));
     });
 
   program.command('emulator')

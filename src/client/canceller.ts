@@ -131,6 +131,7 @@ export class Canceller {
       httpStatus: httpStatusOf(Code.OK),
       transport: served.transport,
       attempts: served.attempts.length,
+      history: served.attempts,
     };
     if (options.verify !== true) return { ...accepted, outcome: 'requested', latencyMs: Date.now() - started };
 

@@ -1,5 +1,5 @@
 import { Code, codeName, type CodeName } from '../code.js';
-import type { OperationsError, TransportName } from '../errors.js';
+import type { AttemptRecord, OperationsError, TransportName } from '../errors.js';
 import type { Operation } from '../transport/transport.js';
 
 /**
@@ -35,6 +35,8 @@ export interface CancelResult {
   readonly attempts: number;
   /** Wall time of the whole call, verification included. */
   readonly latencyMs: number;
+  /** Every CancelOperation attempt in order (a retried RESOURCE_EXHAUSTED shows here even when the call succeeded). */
+  readonly history: readonly AttemptRecord[];
   /** The operation as GetOperation last showed it (with `verify`). */
   readonly operation?: Operation;
   /** Why the outcome is not a success, or why verification could not finish. */
@@ -71,6 +73,7 @@ export function resultFromError(name: string, error: OperationsError, outcome: C
     transport: error.transport,
     attempts: sent,
     latencyMs,
+    history: error.attempts,
     error,
   };
 }

@@ -1,0 +1,71 @@
+import cliProgress from 'cli-progress';
+import type { BatchStats } from './stats.js';
+
+export interface Progress {
+  update(stats: BatchStats): void;
+  pass(pass: number, names: number): void;
+  stop(stats: BatchStats): void;
+}
+
+export interface ProgressOptions {
+  /** `tty`: a live bar; `log`: a line every `logIntervalMs`; `none`: silent. */
+  readonly mode: 'tty' | 'log' | 'none';
+  /** Names expected, when known (a file was pre-counted); the bar shows an ETA only then. */
+  readonly total?: number | undefined;
+  readonly stream: NodeJS.WriteStream;
+  /** @default 5000 */
+  readonly logIntervalMs?: number;
+}
+
+function countsText(stats: BatchStats): string {
+  const parts = [...stats.byOutcome.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`);
+  return parts.length === 0 ? 'starting' : parts.join(', ');
+}
+
+/**
+ * Progress for people at a terminal (cli-progress: bar, rate, ETA, counts by outcome) and periodic log lines for
+ * everything else (CI, Kubernetes logs), where a redrawn bar would be noise. Both read the same running stats.
+ */
+export function createProgress(options: ProgressOptions): Progress {
+  if (options.mode === 'none') return { update() {}, pass() {}, stop() {} };
+  if (options.mode === 'log') {
+    let last: BatchStats | undefined;
+    const line = (stats: BatchStats): void => {
+      options.stream.write(`[batch] ${stats.finished}${options.total === undefined ? '' : `/${options.total}`} done, ${stats.ratePerSecond().toFixed(0)}/s, ${countsText(stats)}\n`);
+    };
+    const timer = setInterval(() => { if (last !== undefined) line(last); }, options.logIntervalMs ?? 5000);
+    timer.unref();
+    return {
+      update(stats) { last = stats; },
+      pass(pass, names) { if (pass > 1) options.stream.write(`[batch] pass ${pass}: retrying ${names} names that met a degraded service\n`); },
+      stop(stats) { clearInterval(timer); line(stats); },
+    };
+  }
+  const bar = new cliProgress.SingleBar({
+    stream: options.stream,
+    format: options.total === undefined
+      ? ' {value} done | {rate}/s | {elapsed}s | {counts}'
+      : ' {bar} {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted} | {counts}',
+    hideCursor: true,
+    fps: 8,
+    etaBuffer: 200,
+    barsize: 24,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(options.total ?? 0, 0, { rate: '0', counts: 'starting', elapsed: '0' });
+  return {
+    update(stats) {
+      bar.update(stats.finished, {
+        rate: stats.ratePerSecond().toFixed(0),
+        counts: countsText(stats),
+        elapsed: ((Date.now() - stats.startedAt) / 1000).toFixed(0),
+      });
+    },
+    pass(pass, names) {
+      if (pass > 1) bar.update({ counts: `pass ${pass}: retrying ${names}` });
+    },
+    stop(stats) {
+      this.update(stats);
+      bar.stop();
+    },
+  };
+}
