@@ -20,7 +20,8 @@ export interface AttemptRecord {
   readonly attempt: number;
   readonly code: Code;
   readonly codeName: CodeName;
-  readonly transport: TransportName;
+  /** Absent when no transport reported the attempt (the caller's abort ended it first, or it failed before a wire). */
+  readonly transport?: TransportName;
   readonly durationMs: number;
 }
 
