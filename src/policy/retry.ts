@@ -1,0 +1,136 @@
+import { Code, codeName } from '../code.js';
+import { OperationsError, type AttemptRecord, type TransportName } from '../errors.js';
+import type { AttemptContext } from '../transport/transport.js';
+import { backoffDelayMs } from './backoff.js';
+import { attemptDeadline } from './deadline.js';
+import type { RetryBudget } from './retry-budget.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { abortError, AttemptSignal } from './signals.js';
+import { sleep } from './sleep.js';
+
+/** What one successful attempt returns: the value and the wire that carried it. */
+export interface Served<T> {
+  readonly value: T;
+  readonly transport: TransportName;
+}
+
+/** What one attempt may use: its deadline and signal (from AttemptContext) and its 1-based number. */
+export interface AttemptInfo extends AttemptContext {
+  readonly attempt: number;
+}
+
+/** What a retry decision may look at besides the error. */
+export interface RetryDecisionInfo {
+  /** The 1-based number of the attempt that failed. */
+  readonly attempt: number;
+  readonly policy: RetryPolicy;
+  /** The failed attempt's deadline (absolute epoch ms). */
+  readonly attemptDeadline: number;
+  /** The call's total deadline (absolute epoch ms). */
+  readonly deadline: number;
+}
+
+export interface RetryRunOptions {
+  readonly policy: RetryPolicy;
+  /** Absolute epoch ms for the whole call. @default now + policy.totalTimeoutMs */
+  readonly deadline?: number | undefined;
+  /** The caller's signal: ends the call at once, in a wait or mid-attempt, with CANCELLED. */
+  readonly signal?: AbortSignal | undefined;
+  /** The client's gRFC A6 budget, shared by its calls. @default none (no throttling) */
+  readonly budget?: RetryBudget | undefined;
+  /** Passed to every attempt as AttemptContext.headers. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Whether a failed attempt is worth repeating; max attempts, the budget, the deadline and the caller's signal are
+   * checked apart from it. @default isRetryableByPolicy
+   */
+  readonly isRetryable?: ((error: OperationsError, info: RetryDecisionInfo) => boolean) | undefined;
+  /** Source of jitter, [0, 1). @default Math.random */
+  readonly random?: (() => number) | undefined;
+}
+
+export interface RetryResult<T> extends Served<T> {
+  /** Every attempt, the successful last one included. */
+  readonly attempts: readonly AttemptRecord[];
+}
+
+/**
+ * The default retry rule (DESIGN.md, "Status normalization"): a code in `policy.retryableCodes`; DEADLINE_EXCEEDED
+ * when it was the attempt timeout that ran out (the attempt deadline came before the total one) and the total deadline
+ * still has room; RESOURCE_EXHAUSTED only when the server said how long to wait (whether that fits is checked apart).
+ */
+export function isRetryableByPolicy(error: OperationsError, info: RetryDecisionInfo): boolean {
+  if (info.policy.retryableCodes.has(error.code)) return true;
+  if (error.code === Code.DEADLINE_EXCEEDED) return info.attemptDeadline < info.deadline && Date.now() < info.deadline;
+  if (error.code === Code.RESOURCE_EXHAUSTED) return error.retryAfterMs !== undefined;
+  return false;
+}
+
+/** A function, not `signal?.aborted`, because the signal changes across awaits and TypeScript's narrowing cannot know. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+function attemptRecord(attempt: number, code: Code, transport: TransportName | undefined, durationMs: number): AttemptRecord {
+  return transport === undefined
+    ? { attempt, code, codeName: codeName(code), durationMs }
+    : { attempt, code, codeName: codeName(code), transport, durationMs };
+}
+
+/**
+ * Runs `attemptFn` until it succeeds or the policy says stop. Each attempt gets `min(now + attemptTimeoutMs,
+ * deadline)` and a signal that also fires on the caller's abort; whatever it throws becomes an OperationsError.
+ * The wait before a retry is the jittered backoff, or the server's retryAfterMs when that is longer; if the wait would
+ * reach the deadline, the call ends now. The thrown error is always the last attempt's real error (never a made-up
+ * DEADLINE_EXCEEDED) carrying every attempt's record, or CANCELLED when the caller's signal fired.
+ */
+export async function runWithRetry<T>(
+  attemptFn: (info: AttemptInfo) => Promise<Served<T>>,
+  options: RetryRunOptions,
+): Promise<RetryResult<T>> {
+  const { policy, signal, budget, headers } = options;
+  const deadline = options.deadline ?? Date.now() + policy.totalTimeoutMs;
+  const attempts: AttemptRecord[] = [];
+  let lastError: OperationsError | undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
+    const startedAt = Date.now();
+    if (startedAt >= deadline) {
+      throw lastError?.withAttempts(attempts)
+        ?? new OperationsError(Code.DEADLINE_EXCEEDED, 'the deadline had passed before the first attempt');
+    }
+    const attemptEnd = attemptDeadline(policy.attemptTimeoutMs, deadline, startedAt);
+    const link = new AttemptSignal(attemptEnd, signal, startedAt);
+    const info: AttemptInfo = headers === undefined
+      ? { deadline: attemptEnd, signal: link.signal, attempt }
+      : { deadline: attemptEnd, signal: link.signal, headers, attempt };
+    let error: OperationsError;
+    try {
+      const served = await link.race(attemptFn(info));
+      attempts.push(attemptRecord(attempt, Code.OK, served.transport, Date.now() - startedAt));
+      budget?.recordSuccess();
+      return { value: served.value, transport: served.transport, attempts };
+    } catch (caught) {
+      error = OperationsError.from(caught);
+    } finally {
+      link.dispose();
+    }
+    if (signal !== undefined && isAborted(signal)) {
+      const cancelled = abortError(signal);
+      attempts.push(attemptRecord(attempt, cancelled.code, error.transport, Date.now() - startedAt));
+      throw cancelled.withAttempts(attempts);
+    }
+    attempts.push(attemptRecord(attempt, error.code, error.transport, Date.now() - startedAt));
+    lastError = error;
+    const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline });
+    if (retryable) budget?.recordFailure();
+    if (!retryable || attempt >= policy.maxAttempts || budget?.allowsRetry() === false) throw error.withAttempts(attempts);
+    const waitMs = Math.max(backoffDelayMs(attempt, policy, options.random), error.retryAfterMs ?? 0);
+    if (Date.now() + waitMs >= deadline) throw error.withAttempts(attempts);
+    try {
+      await sleep(waitMs, signal);
+    } catch (caught) {
+      throw OperationsError.from(caught).withAttempts(attempts);
+    }
+  }
+}
