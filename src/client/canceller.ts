@@ -66,7 +66,13 @@ function createTransports(options: ResolvedCancellerOptions): TransportSelector 
         grpc.credentials.createSsl(options.caCertificate === undefined ? null : Buffer.from(options.caCertificate)),
         grpcCallCredentials(options.credentials as NonNullable<typeof options.credentials>),
       );
-    grpcTransport = new GrpcTransport({ endpoint: options.grpcEndpoint, credentials: channel, staticHeaders: headers });
+    const source = options.credentials;
+    grpcTransport = new GrpcTransport({
+      endpoint: options.grpcEndpoint,
+      credentials: channel,
+      staticHeaders: headers,
+      getAuthHeaders: options.insecure && source !== undefined ? () => authHeaders(source) : undefined,
+    });
   }
   if (options.restEndpoint !== undefined) {
     const credentials = options.credentials;

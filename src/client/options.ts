@@ -152,7 +152,8 @@ export function resolveCancellerOptions(options: CancellerOptions = {}): Resolve
     restEndpoint,
     transport,
     insecure,
-    credentials: insecure ? undefined : options.credentials ?? applicationDefaultCredentials({
+    // Plaintext sends no credentials unless the caller passed some explicitly (a local proxy that checks tokens).
+    credentials: insecure ? options.credentials : options.credentials ?? applicationDefaultCredentials({
       scopes: [CLOUD_PLATFORM_SCOPE],
       keyFilename: options.keyFilename,
     }),

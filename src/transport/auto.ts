@@ -1,10 +1,6 @@
 import { OperationsError, type TransportName } from '../errors.js';
+import type { Served } from '../policy/retry.js';
 import type { Transport } from './transport.js';
-
-export interface Served<T> {
-  readonly value: T;
-  readonly transport: TransportName;
-}
 
 /**
  * Chooses the wire for each attempt. With `auto`, gRPC goes first; when a gRPC attempt provably did not reach a gRPC

@@ -16,6 +16,12 @@ export interface GrpcTransportOptions {
   readonly credentials: ChannelCredentials;
   /** Sent on every call: x-goog-api-client, x-goog-user-project. Computed once by the client. */
   readonly staticHeaders: Readonly<Record<string, string>>;
+  /**
+   * Auth headers sent as plain call metadata. Only for plaintext to loopback with explicit credentials (a local proxy
+   * or the emulator with --require-auth): grpc-js refuses call credentials on an insecure channel, and over TLS the
+   * channel credentials carry them instead.
+   */
+  readonly getAuthHeaders?: (() => Promise<Readonly<Record<string, string>>>) | undefined;
   /** Extra grpc-js channel options (e.g. `grpc.ssl_target_name_override` in tests). */
   readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
@@ -48,6 +54,7 @@ export class GrpcTransport implements Transport {
   readonly #client: Client;
   readonly #baseMetadata: grpc.Metadata;
   readonly #methods: Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>;
+  readonly #getAuthHeaders: (() => Promise<Readonly<Record<string, string>>>) | undefined;
   #closed = false;
 
   constructor(options: GrpcTransportOptions) {
@@ -57,6 +64,7 @@ export class GrpcTransport implements Transport {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       ...options.channelOptions,
     });
+    this.#getAuthHeaders = options.getAuthHeaders;
     this.#baseMetadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
     const client = this.#client as unknown as Record<string, UnaryMethod>;
@@ -108,13 +116,19 @@ export class GrpcTransport implements Transport {
     this.#client.close();
   }
 
-  #unary(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
+  async #unary(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
+    if (this.#getAuthHeaders === undefined) return this.#send(method, request, routingName, ctx, undefined);
+    return this.#send(method, request, routingName, ctx, await this.#getAuthHeaders());
+  }
+
+  #send(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext, auth: Readonly<Record<string, string>> | undefined): Promise<unknown> {
     if (this.#closed) return Promise.reject(new OperationsError(Code.UNAVAILABLE, 'the gRPC transport is closed', { transport: 'grpc', reachedServer: false }));
     const { signal } = ctx;
     if (signal.aborted) return Promise.reject(abortError(signal));
     const metadata = this.#baseMetadata.clone();
     metadata.set('x-goog-request-params', `name=${encodeURIComponent(routingName)}`);
     if (ctx.headers !== undefined) for (const [key, value] of Object.entries(ctx.headers)) metadata.set(key, value);
+    if (auth !== undefined) for (const [key, value] of Object.entries(auth)) metadata.set(key, value);
     return new Promise((resolve, reject) => {
       let aborted = false;
       const onAbort = (): void => {
