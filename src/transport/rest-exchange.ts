@@ -37,10 +37,11 @@ export function endedBeforeStart(ctx: AttemptContext): OperationsError | undefin
 
 /**
  * One HTTP exchange on undici's dispatch API, the lean path: no response Readable and no AbortController of its own
- * (undici's `request()` with a signal costs about a fifth of the throughput at 64 concurrent calls). The object is at once the undici handler, the `abort` listener of the caller's signal (`handleEvent`) and the
- * argument of its own deadline timer. The body is collected up to `maxBytes`; past that the request is aborted, which
- * destroys the socket instead of reading on. Whichever comes first settles `promise`, exactly once:
- * the response, our deadline (DEADLINE_EXCEEDED), the caller's signal (its reason's code), or a network error (raw,
+ * (undici's `request()` with a signal costs about a fifth of the throughput at 64 concurrent calls). The object is at
+ * once the undici handler, the `abort` listener of the caller's signal (`handleEvent`) and the argument of its own
+ * deadline timer. The body is collected up to `maxBytes`; past that the request is aborted, which destroys the socket
+ * instead of reading on. Whichever comes first settles `promise`, exactly once: the response, our deadline
+ * (DEADLINE_EXCEEDED), the caller's signal (its reason's code), or a network error (raw,
  * for the caller to normalize).
  */
 export class RestExchange implements Dispatcher.DispatchHandler {
