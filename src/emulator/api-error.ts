@@ -1,0 +1,78 @@
+import { Code } from '../code.js';
+
+/**
+ * The error details the emulator sends, as the google.rpc messages they become on the wire. Kept as plain data so
+ * status-encoding.ts can write them both as protobuf (gRPC `grpc-status-details-bin`) and as proto3 JSON (REST).
+ */
+export type ErrorDetailSpec =
+  | { readonly type: 'ErrorInfo'; readonly reason: string; readonly domain: string; readonly metadata?: Readonly<Record<string, string>> }
+  | { readonly type: 'RetryInfo'; readonly retryDelayMs: number }
+  | { readonly type: 'BadRequest'; readonly fieldViolations: ReadonlyArray<{ readonly field: string; readonly description: string }> }
+  | { readonly type: 'QuotaFailure'; readonly violations: ReadonlyArray<{ readonly subject: string; readonly description: string }> }
+  | { readonly type: 'ResourceInfo'; readonly resourceType: string; readonly resourceName: string; readonly description: string };
+
+/** A status the emulator answers with instead of a result; thrown by handlers, encoded by each server. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly details: readonly ErrorDetailSpec[] = [],
+    /** Set when the HTTP status differs from the code's own (405 wrong method, 413 body too large). */
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+  }
+
+  /** The RetryInfo delay, if the error carries one (REST turns it into Retry-After too). */
+  get retryDelayMs(): number | undefined {
+    for (const detail of this.details) if (detail.type === 'RetryInfo') return detail.retryDelayMs;
+    return undefined;
+  }
+}
+
+const API_DOMAIN = 'cloudaicompanion.googleapis.com';
+const OPERATION_TYPE = 'google.longrunning.Operation';
+
+export function invalidArgument(message: string, field: string): ApiError {
+  return new ApiError(Code.INVALID_ARGUMENT, message, [{ type: 'BadRequest', fieldViolations: [{ field, description: message }] }]);
+}
+
+export function notFound(name: string): ApiError {
+  const message = `Operation "${name}" not found.`;
+  return new ApiError(Code.NOT_FOUND, message, [
+    { type: 'ResourceInfo', resourceType: OPERATION_TYPE, resourceName: name, description: message },
+  ]);
+}
+
+export function unimplemented(method: string): ApiError {
+  return new ApiError(Code.UNIMPLEMENTED, `The service does not implement the method google.longrunning.Operations.${method}.`);
+}
+
+/** Messages and reasons follow what Google front ends send, minus anything about the token itself. */
+export function unauthenticated(tokenPresent: boolean): ApiError {
+  return tokenPresent
+    ? new ApiError(Code.UNAUTHENTICATED, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', [
+      { type: 'ErrorInfo', reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED', domain: 'googleapis.com', metadata: { service: API_DOMAIN } },
+    ])
+    : new ApiError(Code.UNAUTHENTICATED, 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', [
+      { type: 'ErrorInfo', reason: 'CREDENTIALS_MISSING', domain: 'googleapis.com', metadata: { service: API_DOMAIN } },
+    ]);
+}
+
+export function permissionDenied(permission: string, resource: string): ApiError {
+  const fullResource = `//${API_DOMAIN}/${resource}`;
+  return new ApiError(Code.PERMISSION_DENIED, `Permission '${permission}' denied on resource '${fullResource}' (or it may not exist).`, [
+    { type: 'ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: API_DOMAIN, metadata: { permission, resource: fullResource } },
+  ]);
+}
+
+export function rateLimited(message: string, retryDelayMs: number, project: string | undefined): ApiError {
+  const details: ErrorDetailSpec[] = [
+    { type: 'ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata: { service: API_DOMAIN } },
+  ];
+  if (project !== undefined) details.push({ type: 'QuotaFailure', violations: [{ subject: `project:${project}`, description: message }] });
+  details.push({ type: 'RetryInfo', retryDelayMs });
+  return new ApiError(Code.RESOURCE_EXHAUSTED, message, details);
+}

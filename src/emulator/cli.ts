@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { codeFromName, type CodeName } from '../code.js';
+import { startEmulator } from './emulator.js';
+import { MAX_CREATE_COUNT, MAX_DELAY_MS, type EmulatorOptions } from './options.js';
+
+/** Exit codes: 0 after a clean close (or --help), 1 when it could not start (port taken), 2 on bad usage. */
+const EXIT_USAGE = 2;
+const EXIT_FAILED = 1;
+
+interface EmulatorFlags {
+  grpcPort: number;
+  restPort: number;
+  ops: number;
+  doneFraction: number;
+  durationMs: number;
+  uncancellableFraction: number;
+  unimplemented: boolean;
+  requireAuth: boolean;
+  tokens?: string;
+  failRate: number;
+  failCode: CodeName;
+  retryDelayMs: number;
+  latencyMs: number;
+  quotaRps: number;
+  seed?: number;
+  waitCapMs: number;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const number = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(number >= min && number <= max)) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    return number;
+  };
+}
+
+function fraction(value: string): number {
+  const number = value.trim() === '' ? NaN : Number(value);
+  if (!(number >= 0 && number <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1.');
+  return number;
+}
+
+function failCode(value: string): CodeName {
+  const code = codeFromName(value.toUpperCase());
+  if (code === undefined || code === 0) throw new InvalidArgumentError('expected a google.rpc.Code name other than OK, e.g. UNAVAILABLE.');
+  return value.toUpperCase() as CodeName;
+}
+
+/** Token file: `{"<token>": ["cloudaicompanion.operations.cancel", ...]}`. Messages never show a token. */
+function readTokens(path: string): Record<string, string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read a JSON token file there (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
+  }
+  const valid = typeof value === 'object' && value !== null && !Array.isArray(value)
+    && Object.values(value).every(p => Array.isArray(p) && p.every(s => typeof s === 'string'));
+  if (!valid) throw new InvalidArgumentError('expected a JSON object of token -> array of permission strings.');
+  return value as Record<string, string[]>;
+}
+
+export function buildEmulatorCommand(): Command {
+  return new Command('lro-cancel emulator')
+    .description('Run the local emulator of google.longrunning.Operations (gRPC + cloudaicompanion v1 REST, 127.0.0.1 only).')
+    .addHelpText('after', [
+      '',
+      'Ready signal: the first stdout line is {"grpc":"127.0.0.1:PORT","rest":"http://127.0.0.1:PORT"}.',
+      'SIGINT or SIGTERM closes it (exit 0). Bad flag values exit 2.',
+      '',
+      'Per-request headers (gRPC metadata or HTTP headers):',
+      '  x-emulator-fault: code=UNAVAILABLE;rate=0.3     a status (any code name), or code=DROP to cut the connection;',
+      '                                                 optional retry-delay-ms=N for RESOURCE_EXHAUSTED',
+      '  x-emulator-delay-ms: 200                        wait before serving this call',
+      '',
+      'Control endpoints on the REST port:',
+      '  GET /emulator/stats[?names=false]   POST /emulator/stats:reset',
+      '  POST /emulator/operations {"count":N,"parent":...,"idPrefix":...,"doneFraction":...,"durationMs":...,"uncancellableFraction":...}',
+      '  GET /emulator/operations/{name}     GET|POST /emulator/faults {"failRate":...,"failCode":...,...}',
+    ].join('\n'))
+    .option('--grpc-port <port>', 'gRPC port (0: any free port)', integer(0, 65535), 0)
+    .option('--rest-port <port>', 'REST port (0: any free port)', integer(0, 65535), 0)
+    .option('--ops <n>', 'operations seeded under projects/demo/locations/global (op-000001, ...)', integer(0, MAX_CREATE_COUNT), 100)
+    .option('--done-fraction <f>', 'share of seeded operations already done', fraction, 0)
+    .option('--duration-ms <ms>', 'a running operation completes by itself this long after creation', integer(0, Number.MAX_SAFE_INTEGER), 600_000)
+    .option('--uncancellable-fraction <f>', 'share that completes with a response despite a cancel', fraction, 0)
+    .option('--unimplemented', 'answer CancelOperation with UNIMPLEMENTED', false)
+    .option('--require-auth', 'require authorization: Bearer <token> (401 without, 403 without the permission)', false)
+    .option('--tokens <file>', 'JSON {"<token>": ["cloudaicompanion.operations.cancel", ...]}; implies --require-auth')
+    .option('--fail-rate <r>', 'share of API calls failed with --fail-code', fraction, 0)
+    .option('--fail-code <name>', 'code of injected failures', failCode, 'UNAVAILABLE' as CodeName)
+    .option('--retry-delay-ms <ms>', 'RetryInfo delay an injected RESOURCE_EXHAUSTED carries', integer(0, MAX_DELAY_MS), 1000)
+    .option('--latency-ms <ms>', 'delay before every API call is served', integer(0, MAX_DELAY_MS), 0)
+    .option('--quota-rps <n>', 'requests per second per project, then RESOURCE_EXHAUSTED/429 (0: no quota)', integer(0, 1e9), 0)
+    .addOption(new Option('--seed <n>', 'seed of fractions and fault rates (default: random)').argParser(integer(0, 2 ** 32 - 1)))
+    .option('--wait-cap-ms <ms>', 'longest a WaitOperation call waits', integer(0, MAX_DELAY_MS), 30_000)
+    .allowExcessArguments(false)
+    .exitOverride();
+}
+
+function toOptions(flags: EmulatorFlags, tokens: Record<string, string[]> | undefined): EmulatorOptions {
+  return {
+    grpcPort: flags.grpcPort, restPort: flags.restPort, ops: flags.ops, doneFraction: flags.doneFraction,
+    durationMs: flags.durationMs, uncancellableFraction: flags.uncancellableFraction, unimplemented: flags.unimplemented,
+    requireAuth: flags.requireAuth || tokens !== undefined, failRate: flags.failRate, failCode: flags.failCode,
+    retryDelayMs: flags.retryDelayMs, latencyMs: flags.latencyMs, quotaRps: flags.quotaRps, waitCapMs: flags.waitCapMs,
+    ...(tokens !== undefined ? { tokens } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM; `dispose` removes the listeners (default signal handling returns). */
+function signalListener(): { received: Promise<NodeJS.Signals>; dispose(): void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const dispose = (): void => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  const received = new Promise<NodeJS.Signals>(resolve => {
+    onSignal = signal => {
+      dispose();
+      resolve(signal);
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { received, dispose };
+}
+
+/**
+ * `lro-cancel emulator [flags]`: starts the emulator, prints the ready line as the first stdout line, serves until
+ * SIGINT or SIGTERM, closes cleanly. Sets `process.exitCode` (0, 1 could not start, 2 bad usage) instead of exiting,
+ * so stdout is flushed and the caller decides.
+ */
+export async function runEmulatorCli(args: readonly string[]): Promise<void> {
+  const command = buildEmulatorCommand();
+  let options: EmulatorOptions;
+  try {
+    command.parse([...args], { from: 'user' });
+    const flags = command.opts<EmulatorFlags>();
+    let tokens: Record<string, string[]> | undefined;
+    if (flags.tokens !== undefined) {
+      try {
+        tokens = readTokens(flags.tokens);
+      } catch (error) {
+        command.error(`error: option '--tokens <file>' argument '${flags.tokens}' is invalid. ${(error as Error).message}`, { exitCode: EXIT_USAGE });
+      }
+    }
+    options = toOptions(flags, tokens);
+  } catch (error) {
+    process.exitCode = error instanceof CommanderError && error.exitCode === 0 ? 0 : EXIT_USAGE;
+    return;
+  }
+  // Listen before starting, so a signal that arrives during start-up still ends in a clean close.
+  const signals = signalListener();
+  let emulator;
+  try {
+    emulator = await startEmulator(options);
+  } catch (error) {
+    signals.dispose();
+    process.stderr.write(`lro-cancel emulator: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_FAILED;
+    return;
+  }
+  process.stdout.write(`${JSON.stringify({ grpc: emulator.grpcAddress, rest: emulator.restUrl })}\n`);
+  const signal = await signals.received;
+  await emulator.close();
+  process.stderr.write(`lro-cancel emulator: ${signal} received, closed\n`);
+  process.exitCode = 0;
+}

@@ -1,0 +1,138 @@
+import { Code, codeFromName, type CodeName } from '../code.js';
+import { ApiError, invalidArgument, rateLimited } from './api-error.js';
+import { MAX_DELAY_MS, resolveFaults, type FaultSettings, type ResolvedFaults } from './options.js';
+import type { Random } from './random.js';
+
+/** Header asking for a fault on this one call: `code=UNAVAILABLE;rate=0.3`, `code=DROP`, `retry-delay-ms=200`. */
+export const FAULT_HEADER = 'x-emulator-fault';
+/** Header adding a delay (ms) before this one call is served. */
+export const DELAY_HEADER = 'x-emulator-delay-ms';
+
+/** The call is answered by dropping its connection: REST destroys the socket, gRPC the HTTP/2 session. */
+export const DROP = 'drop';
+
+interface HeaderFault {
+  readonly code: Code | typeof DROP;
+  readonly rate: number;
+  readonly retryDelayMs: number | undefined;
+}
+
+function badHeader(header: string, problem: string): ApiError {
+  return invalidArgument(`invalid ${header} header: ${problem}`, header);
+}
+
+function parseFaultHeader(value: string): HeaderFault | ApiError {
+  let code: Code | typeof DROP | undefined;
+  let rate = 1;
+  let retryDelayMs: number | undefined;
+  for (const part of value.split(';')) {
+    const trimmed = part.trim();
+    if (trimmed === '') continue;
+    const eq = trimmed.indexOf('=');
+    const key = (eq === -1 ? trimmed : trimmed.slice(0, eq)).trim().toLowerCase();
+    const raw = eq === -1 ? '' : trimmed.slice(eq + 1).trim();
+    if (key === 'code') {
+      const upper = raw.toUpperCase();
+      code = upper === 'DROP' ? DROP : codeFromName(upper);
+      if (code === undefined || code === Code.OK) return badHeader(FAULT_HEADER, `code must be DROP or a google.rpc.Code name other than OK, got ${JSON.stringify(raw)}`);
+    } else if (key === 'rate') {
+      rate = raw === '' ? NaN : Number(raw);
+      if (!(rate >= 0 && rate <= 1)) return badHeader(FAULT_HEADER, `rate must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
+    } else if (key === 'retry-delay-ms') {
+      retryDelayMs = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+      if (!(retryDelayMs <= MAX_DELAY_MS)) return badHeader(FAULT_HEADER, `retry-delay-ms must be an integer from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(raw)}`);
+    } else {
+      return badHeader(FAULT_HEADER, `unknown key ${JSON.stringify(key)} (known: code, rate, retry-delay-ms)`);
+    }
+  }
+  if (code === undefined) return badHeader(FAULT_HEADER, 'code=<NAME|DROP> is required, e.g. "code=UNAVAILABLE;rate=0.3"');
+  return { code, rate, retryDelayMs };
+}
+
+/**
+ * Decides, before a handler touches the store, whether a call fails and how long it waits first. Global settings come
+ * from options (changeable at run time); per-call headers add to them. The quota counts every call per project in
+ * one-second windows aligned to the clock.
+ */
+export class Faults {
+  private current: ResolvedFaults;
+  /** Parsed fault headers by their text: a benchmark sends the same few values thousands of times a second. */
+  private readonly headerCache = new Map<string, HeaderFault | ApiError>();
+  private windowStartMs = 0;
+  private readonly callsInWindow = new Map<string, number>();
+
+  constructor(settings: ResolvedFaults, private readonly random: Random) {
+    this.current = settings;
+  }
+
+  get settings(): ResolvedFaults {
+    return this.current;
+  }
+
+  update(update: FaultSettings): void {
+    this.current = resolveFaults(update, this.current);
+  }
+
+  /** How long to wait before serving: the global latency plus the delay header; throws ApiError on a bad header. */
+  delayMs(delayHeader: string | undefined): number {
+    if (delayHeader === undefined) return this.current.latencyMs;
+    const delayMs = /^\s*\d{1,9}\s*$/.test(delayHeader) ? Number(delayHeader) : NaN;
+    if (!(delayMs <= MAX_DELAY_MS)) {
+      throw badHeader(DELAY_HEADER, `expected an integer number of milliseconds from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(delayHeader.slice(0, 40))}`);
+    }
+    return this.current.latencyMs + delayMs;
+  }
+
+  /** The fault this call meets, in order quota, header, global rate; undefined when it is to be served. */
+  decide(faultHeader: string | undefined, project: string | undefined, nowMs: number): ApiError | typeof DROP | undefined {
+    const settings = this.current;
+    if (settings.quotaRps > 0 && project !== undefined) {
+      const quotaError = this.chargeQuota(project, settings.quotaRps, nowMs);
+      if (quotaError !== undefined) return quotaError;
+    }
+    if (faultHeader !== undefined) {
+      const fault = this.parseCached(faultHeader);
+      if (fault instanceof ApiError) return fault;
+      if (fault.rate >= 1 || this.random() < fault.rate) {
+        return fault.code === DROP ? DROP : this.injected(fault.code, FAULT_HEADER, fault.retryDelayMs ?? settings.retryDelayMs);
+      }
+    }
+    if (settings.failRate > 0 && (settings.failRate >= 1 || this.random() < settings.failRate)) {
+      return this.injected(codeFromName(settings.failCode) ?? Code.UNAVAILABLE, '--fail-rate', settings.retryDelayMs);
+    }
+    return undefined;
+  }
+
+  private injected(code: Code, source: string, retryDelayMs: number): ApiError {
+    const name: CodeName = Code[code] as CodeName;
+    if (code === Code.RESOURCE_EXHAUSTED) return rateLimited(`Injected fault RESOURCE_EXHAUSTED (${source}).`, retryDelayMs, undefined);
+    return new ApiError(code, `Injected fault ${name} (${source}).`);
+  }
+
+  private parseCached(header: string): HeaderFault | ApiError {
+    let fault = this.headerCache.get(header);
+    if (fault === undefined) {
+      fault = parseFaultHeader(header);
+      if (this.headerCache.size >= 256) this.headerCache.clear();
+      this.headerCache.set(header, fault);
+    }
+    return fault;
+  }
+
+  private chargeQuota(project: string, quotaRps: number, nowMs: number): ApiError | undefined {
+    const windowStartMs = nowMs - (nowMs % 1000);
+    if (windowStartMs !== this.windowStartMs) {
+      this.windowStartMs = windowStartMs;
+      this.callsInWindow.clear();
+    }
+    const calls = (this.callsInWindow.get(project) ?? 0) + 1;
+    this.callsInWindow.set(project, calls);
+    if (calls <= quotaRps) return undefined;
+    const retryDelayMs = Math.max(1, windowStartMs + 1000 - nowMs);
+    return rateLimited(
+      `Quota exceeded for quota metric 'Operations requests' and limit 'Operations requests per second' of service 'cloudaicompanion.googleapis.com' for consumer 'project:${project}' (${quotaRps} per second).`,
+      retryDelayMs,
+      project,
+    );
+  }
+}

@@ -1,0 +1,146 @@
+import { codeFromName, type CodeName } from '../code.js';
+
+/**
+ * Faults the emulator injects into every API call (never into the `/emulator/` control endpoints). They can be changed
+ * while it runs (`Emulator.setFaults`, `POST /emulator/faults`); per-request headers add to them.
+ */
+export interface FaultSettings {
+  /**
+   * Share of API calls (0..1) answered with `failCode` instead of being served; decided before the store is touched,
+   * so a failed cancel changes nothing.
+   * @default 0
+   */
+  readonly failRate?: number;
+  /** @default 'UNAVAILABLE' */
+  readonly failCode?: CodeName;
+  /** The RetryInfo.retry_delay that an injected RESOURCE_EXHAUSTED carries. @default 1000 */
+  readonly retryDelayMs?: number;
+  /** Added to every API call before anything else happens, like a slow network or backend. @default 0 */
+  readonly latencyMs?: number;
+  /**
+   * Requests per second each project may make (fixed one-second windows, all methods together); past it the call is
+   * RESOURCE_EXHAUSTED / 429 with RetryInfo and Retry-After for the rest of the window. 0 turns the quota off.
+   * @default 0
+   */
+  readonly quotaRps?: number;
+  /** Answer CancelOperation with UNIMPLEMENTED, as a service that does not support cancellation does. @default false */
+  readonly unimplemented?: boolean;
+}
+
+/** How the emulator starts. Every field is optional; `resolveEmulatorOptions` fills the defaults once. */
+export interface EmulatorOptions extends FaultSettings {
+  /** 0 picks a free port. The emulator only ever listens on 127.0.0.1. @default 0 */
+  readonly grpcPort?: number;
+  /** 0 picks a free port. @default 0 */
+  readonly restPort?: number;
+  /** Operations seeded at start under `projects/demo/locations/global` (`op-000001`, ...). @default 0 */
+  readonly ops?: number;
+  /** Share of the seeded operations that are already done (with a response) at start. @default 0 */
+  readonly doneFraction?: number;
+  /** A seeded running operation completes by itself (with a response) this long after it was created. @default 600000 */
+  readonly durationMs?: number;
+  /** Share of the seeded operations that complete with a response when cancelled, as the API allows. @default 0 */
+  readonly uncancellableFraction?: number;
+  /**
+   * Require `authorization: Bearer <token>` on every API call: none gives UNAUTHENTICATED (401); a token missing the
+   * method's `cloudaicompanion.operations.*` permission gives PERMISSION_DENIED (403).
+   * @default false
+   */
+  readonly requireAuth?: boolean;
+  /**
+   * Token to permissions, e.g. `{"t1": ["cloudaicompanion.operations.cancel"]}`. With `requireAuth` and no table, any
+   * bearer token holds every permission; with a table, a token not in it is UNAUTHENTICATED.
+   */
+  readonly tokens?: Readonly<Record<string, readonly string[]>>;
+  /** Seed of the random source behind fractions and fault rates, so a test run can be repeated. @default random */
+  readonly seed?: number;
+  /** WaitOperation returns by this long at the latest, whatever timeout the request asks for. @default 30000 */
+  readonly waitCapMs?: number;
+}
+
+export interface ResolvedFaults {
+  readonly failRate: number;
+  readonly failCode: CodeName;
+  readonly retryDelayMs: number;
+  readonly latencyMs: number;
+  readonly quotaRps: number;
+  readonly unimplemented: boolean;
+}
+
+export interface ResolvedEmulatorOptions extends ResolvedFaults {
+  readonly grpcPort: number;
+  readonly restPort: number;
+  readonly ops: number;
+  readonly doneFraction: number;
+  readonly durationMs: number;
+  readonly uncancellableFraction: number;
+  readonly requireAuth: boolean;
+  readonly tokens: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+  readonly seed: number;
+  readonly waitCapMs: number;
+}
+
+/** The largest delay or duration any option or header may ask for, so no timer outlives a test by hours. */
+export const MAX_DELAY_MS = 600_000;
+/** Cap on one `createOperations` call, so a typo cannot exhaust memory (records take about 25 bytes each). */
+export const MAX_CREATE_COUNT = 10_000_000;
+
+function check(ok: boolean, field: string, value: unknown, expected: string): void {
+  if (!ok) throw new RangeError(`emulator option ${field}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
+}
+
+export function checkFraction(field: string, value: number): number {
+  check(typeof value === 'number' && value >= 0 && value <= 1, field, value, 'a number from 0 to 1');
+  return value;
+}
+
+export function checkInteger(field: string, value: number, min: number, max: number): number {
+  check(Number.isInteger(value) && value >= min && value <= max, field, value, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+function checkCodeName(field: string, value: string): CodeName {
+  const code = codeFromName(value);
+  check(code !== undefined && code !== 0, field, value, 'a google.rpc.Code name other than OK, e.g. UNAVAILABLE');
+  return value as CodeName;
+}
+
+/** Applies `update` over `current`: keys present replace, keys absent stay. Throws RangeError naming a bad field. */
+export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): ResolvedFaults {
+  return {
+    failRate: checkFraction('failRate', update.failRate ?? current?.failRate ?? 0),
+    failCode: checkCodeName('failCode', update.failCode ?? current?.failCode ?? 'UNAVAILABLE'),
+    retryDelayMs: checkInteger('retryDelayMs', update.retryDelayMs ?? current?.retryDelayMs ?? 1000, 0, MAX_DELAY_MS),
+    latencyMs: checkInteger('latencyMs', update.latencyMs ?? current?.latencyMs ?? 0, 0, MAX_DELAY_MS),
+    quotaRps: checkInteger('quotaRps', update.quotaRps ?? current?.quotaRps ?? 0, 0, 1e9),
+    unimplemented: update.unimplemented ?? current?.unimplemented ?? false,
+  };
+}
+
+function resolveTokens(tokens: EmulatorOptions['tokens']): ResolvedEmulatorOptions['tokens'] {
+  if (tokens === undefined) return undefined;
+  const table = new Map<string, ReadonlySet<string>>();
+  for (const [token, permissions] of Object.entries(tokens)) {
+    // The token itself is never shown, not even in this message.
+    check(Array.isArray(permissions) && permissions.every(p => typeof p === 'string'), 'tokens', '<a token entry>', 'an array of permission strings per token');
+    table.set(token, new Set(permissions));
+  }
+  return table;
+}
+
+/** Fills every default once; throws RangeError naming the option and the value received. */
+export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
+  return {
+    ...resolveFaults(options),
+    grpcPort: checkInteger('grpcPort', options.grpcPort ?? 0, 0, 65535),
+    restPort: checkInteger('restPort', options.restPort ?? 0, 0, 65535),
+    ops: checkInteger('ops', options.ops ?? 0, 0, MAX_CREATE_COUNT),
+    doneFraction: checkFraction('doneFraction', options.doneFraction ?? 0),
+    durationMs: checkInteger('durationMs', options.durationMs ?? 600_000, 0, Number.MAX_SAFE_INTEGER),
+    uncancellableFraction: checkFraction('uncancellableFraction', options.uncancellableFraction ?? 0),
+    requireAuth: options.requireAuth ?? false,
+    tokens: resolveTokens(options.tokens),
+    seed: checkInteger('seed', options.seed ?? Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1),
+    waitCapMs: checkInteger('waitCapMs', options.waitCapMs ?? 30_000, 0, MAX_DELAY_MS),
+  };
+}

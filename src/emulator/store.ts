@@ -1,0 +1,182 @@
+import { parseParentName } from '../names.js';
+import { NameIndex, formatId, isValidPrefix } from './name-index.js';
+import { MAX_CREATE_COUNT, checkFraction, checkInteger } from './options.js';
+import type { Random } from './random.js';
+import { grown } from './typed-arrays.js';
+
+/** What `createOperations` makes: fresh operations for a test or a benchmark. */
+export interface CreateOperationsSpec {
+  readonly count: number;
+  /** @default 'projects/demo/locations/global' */
+  readonly parent?: string;
+  /** Ids are the prefix and a 6-digit sequence number; the prefix may not end in a digit. @default 'op-' */
+  readonly idPrefix?: string;
+  /** Share already done (with a response) when created. @default the emulator's `doneFraction` */
+  readonly doneFraction?: number;
+  /** A running one completes by itself (with a response) this long after creation. @default the emulator's `durationMs` */
+  readonly durationMs?: number;
+  /** Share that completes with a response when cancelled. @default the emulator's `uncancellableFraction` */
+  readonly uncancellableFraction?: number;
+}
+
+export type CreateDefaults = Required<Pick<CreateOperationsSpec, 'doneFraction' | 'durationMs' | 'uncancellableFraction'>>;
+
+/** What a CancelOperation did to a record. */
+export type CancelEffect = 'cancelled' | 'completed' | 'unchanged';
+
+/** One record as the store holds it, for tests and `GET /emulator/operations/{name}`. */
+export interface OperationRecord {
+  readonly name: string;
+  readonly done: boolean;
+  /** `running`; `succeeded` (done with a response); `cancelled` (done with error code 1). */
+  readonly state: 'running' | 'succeeded' | 'cancelled';
+  readonly deleted: boolean;
+  /** It completes with a response when cancelled. */
+  readonly uncancellable: boolean;
+  /** Epoch ms at which it completed or will complete by itself; null for never. */
+  readonly doneAtMs: number | null;
+}
+
+export const DEFAULT_PARENT = 'projects/demo/locations/global';
+const DELETED = 1;
+const UNCANCELLABLE = 2;
+const CANCELLED = 4;
+
+/**
+ * The operations, as parallel typed arrays indexed by record number (about 9 bytes each; names live in NameIndex).
+ * Nothing runs by itself: a running operation is done once the clock passes its `doneAtMs`, computed on access.
+ */
+export class OperationStore {
+  readonly names = new NameIndex();
+  private doneAtMs = new Float64Array(1024);
+  private flags = new Uint8Array(1024);
+  private readonly waiters = new Map<number, Set<() => void>>();
+
+  constructor(private readonly random: Random, private readonly defaults: CreateDefaults) {}
+
+  get size(): number {
+    return this.names.size;
+  }
+
+  /** Creates the operations and returns the first record index; throws RangeError naming a bad spec field. */
+  create(spec: CreateOperationsSpec, nowMs: number): number {
+    const count = checkInteger('count', spec.count, 0, MAX_CREATE_COUNT);
+    const parent = parseParentName(spec.parent ?? DEFAULT_PARENT).name;
+    const prefix = spec.idPrefix ?? 'op-';
+    if (typeof prefix !== 'string' || !isValidPrefix(prefix)) {
+      throw new RangeError(`idPrefix: expected up to 200 of [A-Za-z0-9_.~-] not ending in a digit, got ${JSON.stringify(prefix)}`);
+    }
+    const doneFraction = checkFraction('doneFraction', spec.doneFraction ?? this.defaults.doneFraction);
+    const durationMs = checkInteger('durationMs', spec.durationMs ?? this.defaults.durationMs, 0, Number.MAX_SAFE_INTEGER);
+    const uncancellable = checkFraction('uncancellableFraction', spec.uncancellableFraction ?? this.defaults.uncancellableFraction);
+    const first = this.names.add(parent, prefix, count);
+    this.reserve(first + count);
+    for (let i = first; i < first + count; i++) {
+      this.doneAtMs[i] = this.random() < doneFraction ? nowMs : nowMs + durationMs;
+      this.flags[i] = this.random() < uncancellable ? UNCANCELLABLE : 0;
+    }
+    return first;
+  }
+
+  /** The names of `count` records from `first`, as `create` made them (no lookups per name). */
+  namesFrom(first: number, count: number): string[] {
+    const block = this.names.blockAt(first);
+    if (block === undefined) return [];
+    const base = `${block.parent}/operations/`;
+    const names = new Array<string>(count);
+    for (let i = 0; i < count; i++) names[i] = base + formatId(block.prefix, block.startSeq + first - block.firstIndex + i);
+    return names;
+  }
+
+  private reserve(size: number): void {
+    this.doneAtMs = grown(this.doneAtMs, size);
+    this.flags = grown(this.flags, size);
+  }
+
+  /** The record index of a live operation, or -1 (never created, or deleted). */
+  find(parent: string, id: string): number {
+    const index = this.names.indexOf(parent, id);
+    return index >= 0 && ((this.flags[index] as number) & DELETED) === 0 ? index : -1;
+  }
+
+  isDone(index: number, nowMs: number): boolean {
+    return (this.doneAtMs[index] as number) <= nowMs;
+  }
+
+  isCancelled(index: number): boolean {
+    return ((this.flags[index] as number) & CANCELLED) !== 0;
+  }
+
+  /** Best effort, as the API says: a running operation ends cancelled, or completed when it is uncancellable. */
+  cancel(index: number, nowMs: number): CancelEffect {
+    if (this.isDone(index, nowMs)) return 'unchanged';
+    this.doneAtMs[index] = nowMs;
+    const uncancellable = ((this.flags[index] as number) & UNCANCELLABLE) !== 0;
+    if (!uncancellable) this.flags[index] = (this.flags[index] as number) | CANCELLED;
+    this.wake(index);
+    return uncancellable ? 'completed' : 'cancelled';
+  }
+
+  delete(index: number): void {
+    this.flags[index] = (this.flags[index] as number) | DELETED;
+    this.wake(index);
+  }
+
+  /**
+   * Live records of `parent` from record `startIndex` on that match `done` (undefined: all), at most `pageSize`, and
+   * the index of the next match after them (-1 when there is none, so the page token is empty exactly at the end).
+   */
+  list(parent: string, startIndex: number, done: boolean | undefined, pageSize: number, nowMs: number): { indices: number[]; next: number } {
+    const indices: number[] = [];
+    for (const block of this.names.blocksOf(parent)) {
+      const end = block.firstIndex + block.count;
+      for (let i = Math.max(startIndex, block.firstIndex); i < end; i++) {
+        if (((this.flags[i] as number) & DELETED) !== 0) continue;
+        if (done !== undefined && this.isDone(i, nowMs) !== done) continue;
+        if (indices.length === pageSize) return { indices, next: i };
+        indices.push(i);
+      }
+    }
+    return { indices, next: -1 };
+  }
+
+  /** Resolves when the record is done or deleted, at `deadlineMs`, or when `signal` aborts, whichever is first. */
+  async waitUntilDone(index: number, deadlineMs: number, signal: AbortSignal): Promise<void> {
+    const nowMs = Date.now();
+    if (this.isDone(index, nowMs) || signal.aborted) return;
+    const untilMs = Math.min(deadlineMs, this.doneAtMs[index] as number);
+    await new Promise<void>(resolve => {
+      const set = this.waiters.get(index) ?? new Set<() => void>();
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        set.delete(finish);
+        if (set.size === 0) this.waiters.delete(index);
+        resolve();
+      };
+      const timer = setTimeout(finish, Math.max(0, Math.min(untilMs - nowMs, 2 ** 31 - 1)));
+      signal.addEventListener('abort', finish, { once: true });
+      set.add(finish);
+      this.waiters.set(index, set);
+    });
+  }
+
+  private wake(index: number): void {
+    const set = this.waiters.get(index);
+    if (set !== undefined) for (const finish of [...set]) finish();
+  }
+
+  record(index: number, nowMs: number): OperationRecord {
+    const doneAtMs = this.doneAtMs[index] as number;
+    const done = doneAtMs <= nowMs;
+    const flags = this.flags[index] as number;
+    return {
+      name: this.names.nameAt(index),
+      done,
+      state: !done ? 'running' : (flags & CANCELLED) !== 0 ? 'cancelled' : 'succeeded',
+      deleted: (flags & DELETED) !== 0,
+      uncancellable: (flags & UNCANCELLABLE) !== 0,
+      doneAtMs: Number.isFinite(doneAtMs) ? doneAtMs : null,
+    };
+  }
+}

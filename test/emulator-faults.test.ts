@@ -1,0 +1,72 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Code } from '../src/code.js';
+import { ApiError } from '../src/emulator/api-error.js';
+import { DROP, Faults } from '../src/emulator/faults.js';
+import { resolveFaults } from '../src/emulator/options.js';
+import { seededRandom } from '../src/emulator/random.js';
+
+const faults = (settings = {}, seed = 1): Faults => new Faults(resolveFaults(settings), seededRandom(seed));
+
+function codeOf(decision: ReturnType<Faults['decide']>): string {
+  if (decision === undefined) return 'served';
+  return decision === DROP ? 'DROP' : Code[decision.code] as string;
+}
+
+describe('fault decisions', () => {
+  test('the header picks a code, DROP, or nothing by its rate; a bad header is INVALID_ARGUMENT naming it', () => {
+    const f = faults();
+    assert.equal(codeOf(f.decide('code=UNAVAILABLE', undefined, 0)), 'UNAVAILABLE');
+    assert.equal(codeOf(f.decide(' code = drop ; rate = 1 ', undefined, 0)), 'DROP');
+    assert.equal(codeOf(f.decide('code=INTERNAL;rate=0', undefined, 0)), 'served');
+    for (const bad of ['rate=0.5', 'code=OK', 'code=NOPE', 'code=UNAVAILABLE;rate=2', 'code=UNAVAILABLE;when=now']) {
+      const decision = f.decide(bad, undefined, 0);
+      assert.ok(decision instanceof ApiError && decision.code === Code.INVALID_ARGUMENT, bad);
+      assert.match(decision.message, /x-emulator-fault/);
+    }
+  });
+
+  test('a rate of 0.3 fails about 30% of calls, the same ones for the same seed', () => {
+    const run = (seed: number): string => Array.from({ length: 1000 }, () => codeOf(faults({}, seed).decide('code=ABORTED;rate=0.3', undefined, 0))).join();
+    const once = faults({}, 9);
+    const outcomes = Array.from({ length: 1000 }, () => codeOf(once.decide('code=ABORTED;rate=0.3', undefined, 0)));
+    const failed = outcomes.filter(o => o === 'ABORTED').length;
+    assert.ok(failed > 230 && failed < 370, `${failed} of 1000`);
+    assert.equal(run(3), run(3));
+  });
+
+  test('--fail-rate with RESOURCE_EXHAUSTED carries RetryInfo of --retry-delay-ms', () => {
+    const decision = faults({ failRate: 1, failCode: 'RESOURCE_EXHAUSTED', retryDelayMs: 2500 }).decide(undefined, undefined, 0);
+    assert.ok(decision instanceof ApiError);
+    assert.equal(decision.code, Code.RESOURCE_EXHAUSTED);
+    assert.equal(decision.retryDelayMs, 2500);
+  });
+
+  test('the quota allows N calls per project per second and says how long until the window ends', () => {
+    const f = faults({ quotaRps: 2 });
+    assert.equal(codeOf(f.decide(undefined, 'a', 10_100)), 'served');
+    assert.equal(codeOf(f.decide(undefined, 'a', 10_200)), 'served');
+    const over = f.decide(undefined, 'a', 10_300);
+    assert.ok(over instanceof ApiError && over.code === Code.RESOURCE_EXHAUSTED);
+    assert.equal(over.retryDelayMs, 700);
+    assert.equal(codeOf(f.decide(undefined, 'b', 10_400)), 'served', 'another project has its own quota');
+    assert.equal(codeOf(f.decide(undefined, 'a', 11_000)), 'served', 'a new second, a new window');
+  });
+
+  test('the delay header adds to the global latency; a malformed one is INVALID_ARGUMENT', () => {
+    const f = faults({ latencyMs: 5 });
+    assert.equal(f.delayMs(undefined), 5);
+    assert.equal(f.delayMs('200'), 205);
+    assert.throws(() => f.delayMs('soon'), (error: unknown) => error instanceof ApiError && /x-emulator-delay-ms/.test(error.message));
+    assert.throws(() => f.delayMs('99999999'), ApiError);
+  });
+
+  test('settings change at run time and bad values are refused naming the field', () => {
+    const f = faults();
+    f.update({ failRate: 0.5 });
+    assert.equal(f.settings.failRate, 0.5);
+    assert.equal(f.settings.failCode, 'UNAVAILABLE');
+    assert.throws(() => f.update({ failRate: 3 }), /failRate/);
+    assert.throws(() => f.update({ failCode: 'OK' }), /failCode/);
+  });
+});
