@@ -1,6 +1,22 @@
 import { Code, codeName, httpStatusOf, isCode, type CodeName } from './code.js';
 import { redact } from './redact.js';
 
+/**
+ * The cause as it may be shown: library errors can carry request configs with `Authorization` headers (gaxios) or
+ * token text in their messages, and `util.inspect` prints causes in full. Keep name, code and a redacted message and
+ * stack; drop everything else.
+ */
+function sanitizeCause(cause: unknown): unknown {
+  if (cause instanceof OperationsError) return cause;
+  if (!(cause instanceof Error)) return typeof cause === 'string' ? redact(cause) : undefined;
+  const copy = new Error(redact(cause.message));
+  copy.name = cause.name;
+  copy.stack = redact(cause.stack ?? '');
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  return copy;
+}
+
 /** Which wire an error or result came over; errors raised before anything was sent have none. */
 export type TransportName = 'grpc' | 'rest';
 
@@ -62,7 +78,7 @@ export class OperationsError extends Error {
   constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
     const safeCode = isCode(code) ? code : Code.UNKNOWN;
     const rawMessage = redact(message);
-    super(`[${codeName(safeCode)}] ${rawMessage}`, init.cause === undefined ? undefined : { cause: init.cause });
+    super(`[${codeName(safeCode)}] ${rawMessage}`, init.cause === undefined ? undefined : { cause: sanitizeCause(init.cause) });
     this.code = safeCode;
     this.codeName = codeName(safeCode);
     this.httpStatus = init.httpStatus ?? httpStatusOf(safeCode);

@@ -56,8 +56,7 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new OperationsError(Code.UNAUTHENTICATED,
-      `could not get credentials (Application Default Credentials: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or use --insecure against an emulator): ${reason}`,
-      { reachedServer: false });
+      `could not get credentials (Application Default Credentials: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or use --insecure against an emulator): ${reason}`);
   }
 }
 

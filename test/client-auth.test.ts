@@ -1,0 +1,92 @@
+import { inspect } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Emulator } from '../src/emulator/index.js';
+import { Code } from '../src/index.js';
+import { startTestEmulator } from './helpers/emulator.js';
+import { clientFor, WIRES } from './helpers/client.js';
+
+const GOOD = 'ya29.good-token-0123456789';
+const WEAK = 'ya29.weak-token-9876543210';
+
+/** Every way a result could be shown to a person or written to a file. */
+function everyRendering(value: unknown): string {
+  return [JSON.stringify(value), inspect(value, { depth: 8 }), String((value as { error?: Error }).error?.stack ?? '')].join('\n');
+}
+
+for (const wire of WIRES) {
+  describe(`credentials over ${wire}`, () => {
+    let emulator: Emulator;
+    before(async () => {
+      emulator = await startTestEmulator({
+        requireAuth: true,
+        tokens: {
+          [GOOD]: ['cloudaicompanion.operations.cancel', 'cloudaicompanion.operations.get'],
+          [WEAK]: ['cloudaicompanion.operations.get'],
+        },
+      });
+    });
+    after(async () => { await emulator.close(); });
+
+    const withToken = (token: string | undefined) => clientFor(emulator, wire, token === undefined ? {} : {
+      credentials: { getRequestHeaders: async () => ({ authorization: `Bearer ${token}` }) },
+    });
+
+    test('no token is denied with UNAUTHENTICATED (401)', async () => {
+      const [name] = emulator.createOperations({ count: 1 });
+      const client = withToken(undefined);
+      try {
+        const result = await client.cancel(name as string);
+        assert.equal(result.outcome, 'denied');
+        assert.equal(result.code, Code.UNAUTHENTICATED);
+        assert.equal(result.httpStatus, 401);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a token without cloudaicompanion.operations.cancel is denied with PERMISSION_DENIED (403)', async () => {
+      const [name] = emulator.createOperations({ count: 1 });
+      const client = withToken(WEAK);
+      try {
+        const result = await client.cancel(name as string);
+        assert.equal(result.outcome, 'denied');
+        assert.equal(result.code, Code.PERMISSION_DENIED);
+        assert.equal(result.httpStatus, 403);
+        assert.doesNotMatch(everyRendering(result), /weak-token/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a token with the permission cancels, and the token appears in no result or error', async () => {
+      const [name] = emulator.createOperations({ count: 1 });
+      const client = withToken(GOOD);
+      try {
+        const result = await client.cancel(name as string, { verify: true });
+        assert.equal(result.outcome, 'cancelled');
+        assert.doesNotMatch(everyRendering(result), /good-token/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a credentials failure is UNAUTHENTICATED, sends nothing, and never shows the secret', async () => {
+      const [name] = emulator.createOperations({ count: 1 });
+      const before = emulator.stats().total;
+      const client = clientFor(emulator, wire, {
+        credentials: { getRequestHeaders: async () => { throw new Error(`refresh failed for Bearer ${GOOD} with refresh_token=1//secret-refresh`); } },
+      });
+      try {
+        const result = await client.cancel(name as string);
+        assert.equal(result.code, Code.UNAUTHENTICATED);
+        assert.equal(result.outcome, 'denied');
+        const shown = everyRendering(result);
+        assert.doesNotMatch(shown, /good-token|secret-refresh/);
+        assert.equal(emulator.stats().total, before);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,126 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Emulator } from '../src/emulator/index.js';
+import { Code, createCanceller } from '../src/index.js';
+import { startTestEmulator } from './helpers/emulator.js';
+import { cancelsReceived } from './helpers/client.js';
+
+/** A port that nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>(resolve => server.close(() => resolve()));
+  return port;
+}
+
+function autoClient(grpcEndpoint: string, emulator: Emulator, probeMs = 30_000) {
+  return createCanceller({
+    grpcEndpoint, restEndpoint: emulator.restUrl, insecure: true, env: {}, grpcProbeIntervalMs: probeMs,
+    retry: { initialBackoffMs: 10, maxBackoffMs: 20 },
+  });
+}
+
+describe('auto transport', () => {
+  let emulator: Emulator;
+  let http1: Server;
+  before(async () => {
+    emulator = await startTestEmulator();
+    http1 = createHttpServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not gRPC</html>'); });
+    await new Promise<void>(resolve => http1.listen(0, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    await emulator.close();
+    await new Promise<void>(resolve => http1.close(() => resolve()));
+  });
+
+  test('uses gRPC first when it gets through', async () => {
+    const [name] = emulator.createOperations({ count: 1 });
+    const client = autoClient(emulator.grpcAddress, emulator);
+    try {
+      const result = await client.cancel(name as string, { verify: true });
+      assert.equal(result.outcome, 'cancelled');
+      assert.equal(result.transport, 'grpc');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('falls back to REST when the gRPC port is closed, and the failed call is served there', async () => {
+    const [name] = emulator.createOperations({ count: 1 });
+    const client = autoClient(`127.0.0.1:${await closedPort()}`, emulator);
+    const before = cancelsReceived(emulator, 'rest');
+    try {
+      const result = await client.cancel(name as string, { verify: true });
+      assert.equal(result.outcome, 'cancelled');
+      assert.equal(result.transport, 'rest');
+      assert.equal(result.attempts, 1);
+      assert.equal(cancelsReceived(emulator, 'rest') - before, 1);
+      assert.equal(client.currentTransport, 'rest');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('falls back to REST when the gRPC port is answered by a plain HTTP/1.1 server', async () => {
+    const [name] = emulator.createOperations({ count: 1 });
+    const { port } = http1.address() as { port: number };
+    const client = autoClient(`127.0.0.1:${port}`, emulator);
+    try {
+      const result = await client.cancel(name as string);
+      assert.equal(result.outcome, 'requested');
+      assert.equal(result.transport, 'rest');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('does not switch on a NOT_FOUND sent by the gRPC server', async () => {
+    const client = autoClient(emulator.grpcAddress, emulator);
+    const before = cancelsReceived(emulator, 'rest');
+    try {
+      const result = await client.cancel('projects/demo/locations/global/operations/nope');
+      assert.equal(result.outcome, 'not_found');
+      assert.equal(result.transport, 'grpc');
+      assert.equal(cancelsReceived(emulator, 'rest') - before, 0);
+      assert.equal(client.currentTransport, 'grpc');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('does not switch on UNAVAILABLE sent by the gRPC server itself', async () => {
+    const [name] = emulator.createOperations({ count: 1 });
+    const client = autoClient(emulator.grpcAddress, emulator);
+    const before = cancelsReceived(emulator, 'rest');
+    try {
+      const result = await client.cancel(name as string, { retry: { maxAttempts: 2 }, headers: { 'x-emulator-fault': 'code=UNAVAILABLE' } });
+      assert.equal(result.code, Code.UNAVAILABLE);
+      assert.ok(result.history.every(a => a.transport === 'grpc'));
+      assert.equal(cancelsReceived(emulator, 'rest') - before, 0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('probes gRPC again after the interval and returns to it', async () => {
+    const port = await closedPort();
+    const client = autoClient(`127.0.0.1:${port}`, emulator, 200);
+    let late: Emulator | undefined;
+    try {
+      const [first] = emulator.createOperations({ count: 1 });
+      assert.equal((await client.cancel(first as string)).transport, 'rest');
+      late = await startTestEmulator({ grpcPort: port });
+      const [second] = late.createOperations({ count: 1, idPrefix: 'late-' });
+      await new Promise(resolve => setTimeout(resolve, 300));
+      const result = await client.cancel(second as string);
+      assert.equal(result.transport, 'grpc');
+      assert.equal(result.outcome, 'requested');
+    } finally {
+      await client.close();
+      await late?.close();
+    }
+  });
+});
