@@ -49,8 +49,9 @@ export class TransportSelector {
     if (this.#grpc === undefined) return this.#rest as Transport;
     if (this.#rest === undefined || !this.#onRest) return this.#grpc;
     if (Date.now() < this.#probeAt) return this.#rest;
-    // One call probes gRPC; the ones right behind it stay on REST until the probe answers.
+    // One call probes gRPC on a fresh channel; the ones right behind it stay on REST until the probe answers.
     this.#probeAt = Date.now() + this.#probeIntervalMs;
+    this.#grpc.reconnect?.();
     return this.#grpc;
   }
 

@@ -51,34 +51,48 @@ function reachedGrpcServer(error: ServiceError): boolean | undefined {
  */
 export class GrpcTransport implements Transport {
   readonly name = 'grpc' as const;
-  readonly #client: Client;
+  readonly #options: GrpcTransportOptions;
+  #client: Client;
   readonly #baseMetadata: grpc.Metadata;
-  readonly #methods: Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>;
+  #methods: Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>;
   readonly #getAuthHeaders: (() => Promise<Readonly<Record<string, string>>>) | undefined;
   #closed = false;
 
   constructor(options: GrpcTransportOptions) {
+    this.#options = options;
+    this.#getAuthHeaders = options.getAuthHeaders;
+    this.#baseMetadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
+    [this.#client, this.#methods] = this.#connect();
+  }
+
+  /**
+   * Replaces the channel with a new one. `auto` calls this when it probes gRPC again after a fallback: a grpc-js
+   * channel in TRANSIENT_FAILURE waits out its own reconnect backoff (up to two minutes) before trying again, and
+   * fails calls fast meanwhile, so a probe on the old channel could not see a server that came back.
+   */
+  reconnect(): void {
+    if (this.#closed) return;
+    const old = this.#client;
+    [this.#client, this.#methods] = this.#connect();
+    old.close();
+  }
+
+  #connect(): [Client, Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>] {
     const { OperationsClient } = loadProtos();
-    this.#client = new OperationsClient(options.endpoint, options.credentials, {
+    const options = this.#options;
+    const client = new OperationsClient(options.endpoint, options.credentials, {
       'grpc.primary_user_agent': options.staticHeaders['x-goog-api-client'] ?? 'lro-cancel',
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       ...options.channelOptions,
     });
-    this.#getAuthHeaders = options.getAuthHeaders;
-    this.#baseMetadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
-    const client = this.#client as unknown as Record<string, UnaryMethod>;
+    const table = client as unknown as Record<string, UnaryMethod>;
     const bind = (method: string): UnaryMethod => {
-      const fn = client[method];
+      const fn = table[method];
       if (typeof fn !== 'function') throw new Error(`the loaded Operations service has no ${method} method`);
-      return fn.bind(this.#client);
+      return fn.bind(client);
     };
-    this.#methods = {
-      cancel: bind('CancelOperation'),
-      get: bind('GetOperation'),
-      list: bind('ListOperations'),
-      delete: bind('DeleteOperation'),
-    };
+    return [client, { cancel: bind('CancelOperation'), get: bind('GetOperation'), list: bind('ListOperations'), delete: bind('DeleteOperation') }];
   }
 
   async cancelOperation(name: string, ctx: AttemptContext): Promise<void> {

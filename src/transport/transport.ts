@@ -55,6 +55,8 @@ export interface Transport {
   getOperation(name: string, ctx: AttemptContext): Promise<Operation>;
   listOperations(request: ListOperationsRequest, ctx: AttemptContext): Promise<ListOperationsPage>;
   deleteOperation(name: string, ctx: AttemptContext): Promise<void>;
+  /** Starts over with a fresh connection (a probe after a fallback must not inherit a failed channel's backoff). */
+  reconnect?(): void;
   /** Releases the channel or connection pool. Safe to call twice. */
   close(): Promise<void>;
 }
