@@ -62,7 +62,8 @@ export function unauthenticated(tokenPresent: boolean): ApiError {
 }
 
 export function permissionDenied(permission: string, resource: string): ApiError {
-  const fullResource = `//${API_DOMAIN}/${resource}`;
+  // The resource comes from the request before validation: a malformed name can be megabytes long.
+  const fullResource = `//${API_DOMAIN}/${resource.length > 300 ? `${resource.slice(0, 300)}…` : resource}`;
   return new ApiError(Code.PERMISSION_DENIED, `Permission '${permission}' denied on resource '${fullResource}' (or it may not exist).`, [
     { type: 'ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: API_DOMAIN, metadata: { permission, resource: fullResource } },
   ]);

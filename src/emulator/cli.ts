@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { codeFromName, type CodeName } from '../code.js';
 import { startEmulator } from './emulator.js';
-import { MAX_CREATE_COUNT, MAX_DELAY_MS, type EmulatorOptions } from './options.js';
+import { MAX_DELAY_MS, MAX_SEED_OPS, type EmulatorOptions } from './options.js';
 
 /** Exit codes: 0 after a clean close (or --help), 1 when it could not start (port taken), 2 on bad usage. */
 const EXIT_USAGE = 2;
@@ -81,7 +81,7 @@ export function buildEmulatorCommand(): Command {
     ].join('\n'))
     .option('--grpc-port <port>', 'gRPC port (0: any free port)', integer(0, 65535), 0)
     .option('--rest-port <port>', 'REST port (0: any free port)', integer(0, 65535), 0)
-    .option('--ops <n>', 'operations seeded under projects/demo/locations/global (op-000001, ...)', integer(0, MAX_CREATE_COUNT), 100)
+    .option('--ops <n>', 'operations seeded under projects/demo/locations/global (op-000001, ...)', integer(0, MAX_SEED_OPS), 100)
     .option('--done-fraction <f>', 'share of seeded operations already done', fraction, 0)
     .option('--duration-ms <ms>', 'a running operation completes by itself this long after creation', integer(0, Number.MAX_SAFE_INTEGER), 600_000)
     .option('--uncancellable-fraction <f>', 'share that completes with a response despite a cancel', fraction, 0)

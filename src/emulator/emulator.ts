@@ -3,7 +3,7 @@ import { CLOUDAICOMPANION_V1, profileFor } from '../protos.js';
 import { controlHandler, type ControlTarget } from './control.js';
 import { Faults } from './faults.js';
 import { startGrpcServer, type GrpcEndpoint } from './grpc-server.js';
-import { resolveEmulatorOptions, type EmulatorOptions, type FaultSettings, type ResolvedFaults } from './options.js';
+import { MAX_SEED_OPS, resolveEmulatorOptions, type EmulatorOptions, type FaultSettings, type ResolvedFaults } from './options.js';
 import { seededRandom } from './random.js';
 import { startRestServer, type RestEndpoint } from './rest-server.js';
 import { compileRoutes } from './routes.js';
@@ -101,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const resolved = resolveEmulatorOptions(options);
   const random = seededRandom(resolved.seed);
   const store = new OperationStore(random, resolved);
-  if (resolved.ops > 0) store.create({ count: resolved.ops }, Date.now());
+  if (resolved.ops > 0) store.create({ count: resolved.ops }, Date.now(), MAX_SEED_OPS);
   const recorder = new StatsRecorder();
   const faults = new Faults(resolved, random);
   const closing = new AbortController();

@@ -34,15 +34,15 @@ function parseFaultHeader(value: string): HeaderFault | ApiError {
     if (key === 'code') {
       const upper = raw.toUpperCase();
       code = upper === 'DROP' ? DROP : codeFromName(upper);
-      if (code === undefined || code === Code.OK) return badHeader(FAULT_HEADER, `code must be DROP or a google.rpc.Code name other than OK, got ${JSON.stringify(raw)}`);
+      if (code === undefined || code === Code.OK) return badHeader(FAULT_HEADER, `code must be DROP or a google.rpc.Code name other than OK, got ${JSON.stringify(raw.slice(0, 40))}`);
     } else if (key === 'rate') {
       rate = raw === '' ? NaN : Number(raw);
-      if (!(rate >= 0 && rate <= 1)) return badHeader(FAULT_HEADER, `rate must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
+      if (!(rate >= 0 && rate <= 1)) return badHeader(FAULT_HEADER, `rate must be a number from 0 to 1, got ${JSON.stringify(raw.slice(0, 40))}`);
     } else if (key === 'retry-delay-ms') {
       retryDelayMs = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
-      if (!(retryDelayMs <= MAX_DELAY_MS)) return badHeader(FAULT_HEADER, `retry-delay-ms must be an integer from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(raw)}`);
+      if (!(retryDelayMs <= MAX_DELAY_MS)) return badHeader(FAULT_HEADER, `retry-delay-ms must be an integer from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(raw.slice(0, 40))}`);
     } else {
-      return badHeader(FAULT_HEADER, `unknown key ${JSON.stringify(key)} (known: code, rate, retry-delay-ms)`);
+      return badHeader(FAULT_HEADER, `unknown key ${JSON.stringify(key.slice(0, 40))} (known: code, rate, retry-delay-ms)`);
     }
   }
   if (code === undefined) return badHeader(FAULT_HEADER, 'code=<NAME|DROP> is required, e.g. "code=UNAVAILABLE;rate=0.3"');

@@ -74,7 +74,10 @@ function unary(handler: Handler) {
       fail(error, call, callback);
       return;
     }
-    handler(request, ctx, call).then(result => callback(null, result), (error: unknown) => fail(error, call, callback));
+    handler(request, ctx, call)
+      .then(result => callback(null, result), (error: unknown) => fail(error, call, callback))
+      // A callback on a call the client already ended may throw inside grpc-js; there is nobody left to answer.
+      .catch(() => undefined);
   };
 }
 

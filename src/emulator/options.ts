@@ -82,8 +82,13 @@ export interface ResolvedEmulatorOptions extends ResolvedFaults {
 
 /** The largest delay or duration any option or header may ask for, so no timer outlives a test by hours. */
 export const MAX_DELAY_MS = 600_000;
-/** Cap on one `createOperations` call, so a typo cannot exhaust memory (records take about 25 bytes each). */
-export const MAX_CREATE_COUNT = 10_000_000;
+/**
+ * Cap on one `createOperations` call: it returns every name, and a million names already take about 100 MB of
+ * strings. Call it again for more.
+ */
+export const MAX_CREATE_COUNT = 1_000_000;
+/** Cap on `ops` (seeded at start, no names returned): records take about 17 bytes each with their counters. */
+export const MAX_SEED_OPS = 20_000_000;
 
 function check(ok: boolean, field: string, value: unknown, expected: string): void {
   if (!ok) throw new RangeError(`emulator option ${field}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
@@ -134,7 +139,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     ...resolveFaults(options),
     grpcPort: checkInteger('grpcPort', options.grpcPort ?? 0, 0, 65535),
     restPort: checkInteger('restPort', options.restPort ?? 0, 0, 65535),
-    ops: checkInteger('ops', options.ops ?? 0, 0, MAX_CREATE_COUNT),
+    ops: checkInteger('ops', options.ops ?? 0, 0, MAX_SEED_OPS),
     doneFraction: checkFraction('doneFraction', options.doneFraction ?? 0),
     durationMs: checkInteger('durationMs', options.durationMs ?? 600_000, 0, Number.MAX_SAFE_INTEGER),
     uncancellableFraction: checkFraction('uncancellableFraction', options.uncancellableFraction ?? 0),

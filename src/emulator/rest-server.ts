@@ -161,9 +161,11 @@ export async function startRestServer(
   // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the server is closing.
   server.keepAliveTimeout = 30_000;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // As node's own handler: answer only when nothing was answered on this socket yet, else just close it.
+    const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_CLOSED_CONNECTION' || !socket.writable || inProgress) return void socket.destroy();
     stats.recordRejected();
-    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const body = jsonErrorBody(new ApiError(Code.INVALID_ARGUMENT, `Malformed HTTP request (${error.code ?? 'parse error'}).`, [], status));
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });

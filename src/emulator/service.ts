@@ -107,7 +107,7 @@ export class OperationsService {
     return this.run('WaitOperation', ctx, name, target, async () => {
       const index = this.lookup(target);
       const deadlineMs = Date.now() + Math.min(timeoutMs ?? this.options.waitCapMs, this.options.waitCapMs);
-      await this.store.waitUntilDone(index, deadlineMs, AbortSignal.any([callSignal, this.closing]));
+      await this.store.waitUntilDone(index, deadlineMs, [callSignal, this.closing]);
       return this.view(this.lookup(target), String(name));
     });
   }
@@ -154,7 +154,8 @@ export class OperationsService {
   /**
    * Every call's steps, in order: delay, auth, quota and faults (nothing has touched the store yet), UNIMPLEMENTED
    * for a cancel when so set, validation (name, then what the transport found in the request), then `serve`. The call
-   * is recorded once, with the code it ends with.
+   * is recorded once, with the code it ends with. A delayed call is still served when its client has given up, as
+   * on a real server: a cancel whose client saw DEADLINE_EXCEEDED may well have cancelled the operation.
    */
   private async run<T>(method: Method, ctx: CallContext, rawName: unknown, target: OperationName | ParentName | ApiError, serve: () => T | Promise<T>): Promise<T> {
     let code: Code = Code.OK;

@@ -37,8 +37,12 @@ export interface EmulatorStats {
 
 const TRANSPORTS: readonly Transport[] = ['grpc', 'rest'];
 const CODES = 17;
-/** Distinct names outside the store (unknown or malformed) that are counted one by one; more are only totalled. */
-const MAX_OTHER_NAMES = 100_000;
+/**
+ * Distinct names outside the store (unknown or malformed) counted one by one; more are only totalled. Such a name is
+ * kept to its first MAX_NAME_KEY characters: a malformed one can be megabytes long.
+ */
+const MAX_OTHER_NAMES = 10_000;
+const MAX_NAME_KEY = 1100;
 
 function zeroByMethod(): Record<Method, number> {
   return { CancelOperation: 0, GetOperation: 0, ListOperations: 0, DeleteOperation: 0, WaitOperation: 0 };
@@ -73,9 +77,10 @@ export class StatsRecorder {
       if (afterDone) this.cancelsAfterDoneByRecord[index] = (this.cancelsAfterDoneByRecord[index] as number) + 1;
       return;
     }
-    const entry = this.otherCancels.get(name);
+    const key = name.length > MAX_NAME_KEY ? `${name.slice(0, MAX_NAME_KEY)}…` : name;
+    const entry = this.otherCancels.get(key);
     if (entry !== undefined) entry.received++;
-    else if (this.otherCancels.size < MAX_OTHER_NAMES) this.otherCancels.set(name, { received: 1, afterDone: 0 });
+    else if (this.otherCancels.size < MAX_OTHER_NAMES) this.otherCancels.set(key, { received: 1, afterDone: 0 });
   }
 
   recordRejected(): void {

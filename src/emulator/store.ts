@@ -59,8 +59,8 @@ export class OperationStore {
   }
 
   /** Creates the operations and returns the first record index; throws RangeError naming a bad spec field. */
-  create(spec: CreateOperationsSpec, nowMs: number): number {
-    const count = checkInteger('count', spec.count, 0, MAX_CREATE_COUNT);
+  create(spec: CreateOperationsSpec, nowMs: number, maxCount = MAX_CREATE_COUNT): number {
+    const count = checkInteger('count', spec.count, 0, maxCount);
     const parent = parseParentName(spec.parent ?? DEFAULT_PARENT).name;
     const prefix = spec.idPrefix ?? 'op-';
     if (typeof prefix !== 'string' || !isValidPrefix(prefix)) {
@@ -140,22 +140,22 @@ export class OperationStore {
     return { indices, next: -1 };
   }
 
-  /** Resolves when the record is done or deleted, at `deadlineMs`, or when `signal` aborts, whichever is first. */
-  async waitUntilDone(index: number, deadlineMs: number, signal: AbortSignal): Promise<void> {
+  /** Resolves when the record is done or deleted, at `deadlineMs`, or when any signal aborts, whichever is first. */
+  async waitUntilDone(index: number, deadlineMs: number, signals: readonly AbortSignal[]): Promise<void> {
     const nowMs = Date.now();
-    if (this.isDone(index, nowMs) || signal.aborted) return;
+    if (this.isDone(index, nowMs) || signals.some(signal => signal.aborted)) return;
     const untilMs = Math.min(deadlineMs, this.doneAtMs[index] as number);
     await new Promise<void>(resolve => {
       const set = this.waiters.get(index) ?? new Set<() => void>();
       const finish = (): void => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
+        for (const signal of signals) signal.removeEventListener('abort', finish);
         set.delete(finish);
         if (set.size === 0) this.waiters.delete(index);
         resolve();
       };
       const timer = setTimeout(finish, Math.max(0, Math.min(untilMs - nowMs, 2 ** 31 - 1)));
-      signal.addEventListener('abort', finish, { once: true });
+      for (const signal of signals) signal.addEventListener('abort', finish, { once: true });
       set.add(finish);
       this.waiters.set(index, set);
     });
