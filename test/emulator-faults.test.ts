@@ -8,6 +8,11 @@ import { seededRandom } from '../src/emulator/random.js';
 
 const faults = (settings = {}, seed = 1): Faults => new Faults(resolveFaults(settings), seededRandom(seed));
 
+/** The decision for a call carrying only this fault header (no quota, no global faults). */
+function byHeader(f: Faults, header: string, callKey = 'CancelOperation x'): ReturnType<Faults['decide']> {
+  return f.decide(f.headerDecision(header, callKey), undefined, 0);
+}
+
 function codeOf(decision: ReturnType<Faults['decide']>): string {
   if (decision === undefined) return 'served';
   return decision === DROP ? 'DROP' : Code[decision.code] as string;
@@ -16,20 +21,38 @@ function codeOf(decision: ReturnType<Faults['decide']>): string {
 describe('fault decisions', () => {
   test('the header picks a code, DROP, or nothing by its rate; a bad header is INVALID_ARGUMENT naming it', () => {
     const f = faults();
-    assert.equal(codeOf(f.decide('code=UNAVAILABLE', undefined, 0)), 'UNAVAILABLE');
-    assert.equal(codeOf(f.decide(' code = drop ; rate = 1 ', undefined, 0)), 'DROP');
-    assert.equal(codeOf(f.decide('code=INTERNAL;rate=0', undefined, 0)), 'served');
+    assert.equal(codeOf(byHeader(f, 'code=UNAVAILABLE')), 'UNAVAILABLE');
+    assert.equal(codeOf(byHeader(f, ' code = drop ; rate = 1 ')), 'DROP');
+    assert.equal(codeOf(byHeader(f, 'code=INTERNAL;rate=0')), 'served');
     for (const bad of ['rate=0.5', 'code=OK', 'code=NOPE', 'code=UNAVAILABLE;rate=2', 'code=UNAVAILABLE;when=now']) {
-      const decision = f.decide(bad, undefined, 0);
+      const decision = byHeader(f, bad);
       assert.ok(decision instanceof ApiError && decision.code === Code.INVALID_ARGUMENT, bad);
       assert.match(decision.message, /x-emulator-fault/);
     }
   });
 
+  test('times=2 fails the first two calls of a method on a name, then serves; other names count apart', () => {
+    const f = faults();
+    const header = 'code=UNAVAILABLE;times=2';
+    assert.deepEqual([1, 2, 3, 4].map(() => codeOf(byHeader(f, header, 'CancelOperation a'))), ['UNAVAILABLE', 'UNAVAILABLE', 'served', 'served']);
+    assert.equal(codeOf(byHeader(f, header, 'CancelOperation b')), 'UNAVAILABLE');
+    assert.equal(codeOf(byHeader(f, header, 'GetOperation a')), 'UNAVAILABLE');
+  });
+
+  test('delay-ms alone delays the call without failing it', () => {
+    const f = faults();
+    const decision = f.headerDecision('delay-ms=250;times=1', 'CancelOperation a');
+    assert.ok(!(decision instanceof ApiError));
+    assert.equal(decision.delayMs, 250);
+    assert.equal(decision.fault, undefined);
+    const second = f.headerDecision('delay-ms=250;times=1', 'CancelOperation a');
+    assert.ok(!(second instanceof ApiError) && second.delayMs === 0);
+  });
+
   test('a rate of 0.3 fails about 30% of calls, the same ones for the same seed', () => {
-    const run = (seed: number): string => Array.from({ length: 1000 }, () => codeOf(faults({}, seed).decide('code=ABORTED;rate=0.3', undefined, 0))).join();
+    const run = (seed: number): string => Array.from({ length: 1000 }, () => codeOf(byHeader(faults({}, seed), 'code=ABORTED;rate=0.3'))).join();
     const once = faults({}, 9);
-    const outcomes = Array.from({ length: 1000 }, () => codeOf(once.decide('code=ABORTED;rate=0.3', undefined, 0)));
+    const outcomes = Array.from({ length: 1000 }, () => codeOf(byHeader(once, 'code=ABORTED;rate=0.3')));
     const failed = outcomes.filter(o => o === 'ABORTED').length;
     assert.ok(failed > 230 && failed < 370, `${failed} of 1000`);
     assert.equal(run(3), run(3));

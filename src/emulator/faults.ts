@@ -3,7 +3,11 @@ import { ApiError, invalidArgument, rateLimited } from './api-error.js';
 import { MAX_DELAY_MS, resolveFaults, type FaultSettings, type ResolvedFaults } from './options.js';
 import type { Random } from './random.js';
 
-/** Header asking for a fault on this one call: `code=UNAVAILABLE;rate=0.3`, `code=DROP`, `retry-delay-ms=200`. */
+/**
+ * Header asking for a fault on this one call: `code=UNAVAILABLE;rate=0.3`, `code=DROP`, `retry-delay-ms=200`,
+ * `times=2` (only the first 2 calls of the same method on the same name carrying this header meet it: "fail twice,
+ * then succeed"), `delay-ms=500` (the call waits that long before being served; with no `code` that is the fault).
+ */
 export const FAULT_HEADER = 'x-emulator-fault';
 /** Header adding a delay (ms) before this one call is served. */
 export const DELAY_HEADER = 'x-emulator-delay-ms';
@@ -12,10 +16,22 @@ export const DELAY_HEADER = 'x-emulator-delay-ms';
 export const DROP = 'drop';
 
 interface HeaderFault {
-  readonly code: Code | typeof DROP;
+  /** Undefined for a pure delay. */
+  readonly code: Code | typeof DROP | undefined;
   readonly rate: number;
   readonly retryDelayMs: number | undefined;
+  readonly times: number | undefined;
+  readonly delayMs: number;
 }
+
+/** What a fault header decided for one call: wait `delayMs`, then fail with `fault` (or be served). */
+export interface HeaderDecision {
+  readonly delayMs: number;
+  readonly fault: ApiError | typeof DROP | undefined;
+}
+
+/** Calls counted for `times=N`, per header text, method and name; cleared past this many keys to bound memory. */
+const MAX_COUNTED_CALLS = 100_000;
 
 function badHeader(header: string, problem: string): ApiError {
   return invalidArgument(`invalid ${header} header: ${problem}`, header);
@@ -25,6 +41,8 @@ function parseFaultHeader(value: string): HeaderFault | ApiError {
   let code: Code | typeof DROP | undefined;
   let rate = 1;
   let retryDelayMs: number | undefined;
+  let times: number | undefined;
+  let delayMs = 0;
   for (const part of value.split(';')) {
     const trimmed = part.trim();
     if (trimmed === '') continue;
@@ -41,12 +59,18 @@ function parseFaultHeader(value: string): HeaderFault | ApiError {
     } else if (key === 'retry-delay-ms') {
       retryDelayMs = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
       if (!(retryDelayMs <= MAX_DELAY_MS)) return badHeader(FAULT_HEADER, `retry-delay-ms must be an integer from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(raw.slice(0, 40))}`);
+    } else if (key === 'times') {
+      times = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+      if (!(times >= 1)) return badHeader(FAULT_HEADER, `times must be an integer >= 1, got ${JSON.stringify(raw.slice(0, 40))}`);
+    } else if (key === 'delay-ms') {
+      delayMs = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+      if (!(delayMs <= MAX_DELAY_MS)) return badHeader(FAULT_HEADER, `delay-ms must be an integer from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(raw.slice(0, 40))}`);
     } else {
-      return badHeader(FAULT_HEADER, `unknown key ${JSON.stringify(key.slice(0, 40))} (known: code, rate, retry-delay-ms)`);
+      return badHeader(FAULT_HEADER, `unknown key ${JSON.stringify(key.slice(0, 40))} (known: code, rate, retry-delay-ms, times, delay-ms)`);
     }
   }
-  if (code === undefined) return badHeader(FAULT_HEADER, 'code=<NAME|DROP> is required, e.g. "code=UNAVAILABLE;rate=0.3"');
-  return { code, rate, retryDelayMs };
+  if (code === undefined && delayMs === 0) return badHeader(FAULT_HEADER, 'code=<NAME|DROP> or delay-ms=<n> is required, e.g. "code=UNAVAILABLE;rate=0.3"');
+  return { code, rate, retryDelayMs, times, delayMs };
 }
 
 /**
@@ -60,6 +84,7 @@ export class Faults {
   private readonly headerCache = new Map<string, HeaderFault | ApiError>();
   private windowStartMs = 0;
   private readonly callsInWindow = new Map<string, number>();
+  private readonly countedCalls = new Map<string, number>();
 
   constructor(settings: ResolvedFaults, private readonly random: Random) {
     this.current = settings;
@@ -83,20 +108,35 @@ export class Faults {
     return this.current.latencyMs + delayMs;
   }
 
+  /**
+   * What the fault header asks of this call (`callKey` names its method and operation, for `times`); a bad header
+   * is an INVALID_ARGUMENT ApiError, raised where the fault would be.
+   */
+  headerDecision(faultHeader: string, callKey: string): HeaderDecision | ApiError {
+    const fault = this.parseCached(faultHeader);
+    if (fault instanceof ApiError) return fault;
+    if (fault.times !== undefined) {
+      const key = `${faultHeader}\n${callKey}`;
+      const calls = (this.countedCalls.get(key) ?? 0) + 1;
+      if (this.countedCalls.size >= MAX_COUNTED_CALLS) this.countedCalls.clear();
+      this.countedCalls.set(key, calls);
+      if (calls > fault.times) return { delayMs: 0, fault: undefined };
+    }
+    if (fault.rate < 1 && this.random() >= fault.rate) return { delayMs: 0, fault: undefined };
+    const failure = fault.code === undefined ? undefined
+      : fault.code === DROP ? DROP : this.injected(fault.code, FAULT_HEADER, fault.retryDelayMs ?? this.current.retryDelayMs);
+    return { delayMs: fault.delayMs, fault: failure };
+  }
+
   /** The fault this call meets, in order quota, header, global rate; undefined when it is to be served. */
-  decide(faultHeader: string | undefined, project: string | undefined, nowMs: number): ApiError | typeof DROP | undefined {
+  decide(header: HeaderDecision | ApiError | undefined, project: string | undefined, nowMs: number): ApiError | typeof DROP | undefined {
     const settings = this.current;
     if (settings.quotaRps > 0 && project !== undefined) {
       const quotaError = this.chargeQuota(project, settings.quotaRps, nowMs);
       if (quotaError !== undefined) return quotaError;
     }
-    if (faultHeader !== undefined) {
-      const fault = this.parseCached(faultHeader);
-      if (fault instanceof ApiError) return fault;
-      if (fault.rate >= 1 || this.random() < fault.rate) {
-        return fault.code === DROP ? DROP : this.injected(fault.code, FAULT_HEADER, fault.retryDelayMs ?? settings.retryDelayMs);
-      }
-    }
+    if (header instanceof ApiError) return header;
+    if (header?.fault !== undefined) return header.fault;
     if (settings.failRate > 0 && (settings.failRate >= 1 || this.random() < settings.failRate)) {
       return this.injected(codeFromName(settings.failCode) ?? Code.UNAVAILABLE, '--fail-rate', settings.retryDelayMs);
     }

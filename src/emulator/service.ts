@@ -160,13 +160,14 @@ export class OperationsService {
   private async run<T>(method: Method, ctx: CallContext, rawName: unknown, target: OperationName | ParentName | ApiError, serve: () => T | Promise<T>): Promise<T> {
     let code: Code = Code.OK;
     try {
-      const delayMs = this.faults.delayMs(ctx.delayHeader);
+      const header = ctx.faultHeader === undefined ? undefined : this.faults.headerDecision(ctx.faultHeader, `${method} ${String(rawName)}`);
+      const delayMs = this.faults.delayMs(ctx.delayHeader) + (header instanceof ApiError || header === undefined ? 0 : header.delayMs);
       if (delayMs > 0) await sleep(delayMs, this.closing);
       if (this.options.requireAuth) {
         const denied = checkAuth(ctx.authorization, method, String(rawName), this.options.tokens);
         if (denied !== undefined) throw denied;
       }
-      const fault = this.faults.decide(ctx.faultHeader, target instanceof ApiError ? undefined : target.project, Date.now());
+      const fault = this.faults.decide(header, target instanceof ApiError ? undefined : target.project, Date.now());
       if (fault === DROP) throw DropConnection;
       if (fault !== undefined) throw fault;
       if (method === 'CancelOperation' && this.faults.settings.unimplemented) throw unimplemented(method);
