@@ -64,6 +64,33 @@ for (const wire of WIRES) {
       }
     });
 
+    test('reports failed when the operation had already ended with another error', async () => {
+      const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-fail-`, doneFraction: 1, failedFraction: 1 });
+      const client = clientFor(emulator, wire);
+      try {
+        const result = await client.cancel(name as string, { verify: true });
+        assert.equal(result.outcome, 'failed');
+        assert.equal(result.operation?.error?.code, Code.INTERNAL);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('reports running when the server accepts the cancel but the operation runs on past the verify deadline', async () => {
+      const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-ign-`, ignoreCancelFraction: 1 });
+      const client = clientFor(emulator, wire);
+      try {
+        const started = Date.now();
+        const result = await client.cancel(name as string, { verify: true, verifyTimeoutMs: 400 });
+        assert.equal(result.outcome, 'running');
+        assert.equal(result.code, Code.OK);
+        assert.equal(result.operation?.done, false);
+        assert.ok(Date.now() - started < 2000);
+      } finally {
+        await client.close();
+      }
+    });
+
     test('an unknown operation is not_found and is not retried', async () => {
       const client = clientFor(emulator, wire);
       const before = cancelsReceived(emulator, wire);

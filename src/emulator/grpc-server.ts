@@ -15,12 +15,15 @@ import { grpcStatusDetailsBin } from './status-encoding.js';
 
 const EMPTY_RESPONSE = Object.freeze({ type_url: 'type.googleapis.com/google.protobuf.Empty', value: Buffer.alloc(0) });
 const CANCELLED_ERROR = Object.freeze({ code: Code.CANCELLED, message: 'Operation cancelled', details: [] });
+const FAILED_ERROR = Object.freeze({ code: Code.INTERNAL, message: 'Operation failed', details: [] });
 const EMPTY = Object.freeze({});
 
 /** An Operation message in the shape the protobuf serializer takes. */
 export function grpcOperation(view: OperationView): Record<string, unknown> {
   if (!view.done) return { name: view.name, done: false };
-  return view.cancelled ? { name: view.name, done: true, error: CANCELLED_ERROR } : { name: view.name, done: true, response: EMPTY_RESPONSE };
+  if (view.cancelled) return { name: view.name, done: true, error: CANCELLED_ERROR };
+  if (view.failed) return { name: view.name, done: true, error: FAILED_ERROR };
+  return { name: view.name, done: true, response: EMPTY_RESPONSE };
 }
 
 function header(metadata: Metadata, key: string): string | undefined {

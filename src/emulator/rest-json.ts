@@ -10,9 +10,9 @@ const EMPTY_TYPE = 'type.googleapis.com/google.protobuf.Empty';
 
 export function operationJson(view: OperationView): Record<string, unknown> {
   if (!view.done) return { name: view.name };
-  return view.cancelled
-    ? { name: view.name, done: true, error: { code: Code.CANCELLED, message: 'Operation cancelled' } }
-    : { name: view.name, done: true, response: { '@type': EMPTY_TYPE } };
+  if (view.cancelled) return { name: view.name, done: true, error: { code: Code.CANCELLED, message: 'Operation cancelled' } };
+  if (view.failed) return { name: view.name, done: true, error: { code: Code.INTERNAL, message: 'Operation failed' } };
+  return { name: view.name, done: true, response: { '@type': EMPTY_TYPE } };
 }
 
 export function listJson(page: ListResult): Record<string, unknown> {

@@ -26,6 +26,8 @@ export interface OperationView {
   readonly name: string;
   readonly done: boolean;
   readonly cancelled: boolean;
+  /** Done with an error other than CANCELLED. */
+  readonly failed: boolean;
 }
 
 export interface ListResult {
@@ -137,7 +139,7 @@ export class OperationsService {
   }
 
   private view(index: number, name: string): OperationView {
-    return { name, done: this.store.isDone(index, Date.now()), cancelled: this.store.isCancelled(index) };
+    return { name, done: this.store.isDone(index, Date.now()), cancelled: this.store.isCancelled(index), failed: this.store.isFailed(index) };
   }
 
   /** The live record a validated name names; NOT_FOUND when there is none (never created, or deleted). */

@@ -17,6 +17,13 @@ export interface CreateOperationsSpec {
   readonly durationMs?: number;
   /** Share that completes with a response when cancelled. @default the emulator's `uncancellableFraction` */
   readonly uncancellableFraction?: number;
+  /** Share that ends with an error (INTERNAL) rather than a response when it completes by itself. @default 0 */
+  readonly failedFraction?: number;
+  /**
+   * Share whose cancel is accepted (OK) but has no effect: the operation runs on to its own end. The API allows it
+   * ("success is not guaranteed"); it is what a verifying client must report as `running`. @default 0
+   */
+  readonly ignoreCancelFraction?: number;
 }
 
 export type CreateDefaults = Required<Pick<CreateOperationsSpec, 'doneFraction' | 'durationMs' | 'uncancellableFraction'>>;
@@ -29,7 +36,7 @@ export interface OperationRecord {
   readonly name: string;
   readonly done: boolean;
   /** `running`; `succeeded` (done with a response); `cancelled` (done with error code 1). */
-  readonly state: 'running' | 'succeeded' | 'cancelled';
+  readonly state: 'running' | 'succeeded' | 'cancelled' | 'failed';
   readonly deleted: boolean;
   /** It completes with a response when cancelled. */
   readonly uncancellable: boolean;
@@ -40,6 +47,10 @@ export interface OperationRecord {
 export const DEFAULT_PARENT = 'projects/demo/locations/global';
 const DELETED = 1;
 const UNCANCELLABLE = 2;
+/** Ends with an error when it completes by itself. */
+const FAILS = 8;
+/** Accepts a cancel and ignores it. */
+const IGNORES_CANCEL = 16;
 const CANCELLED = 4;
 
 /**
@@ -69,11 +80,15 @@ export class OperationStore {
     const doneFraction = checkFraction('doneFraction', spec.doneFraction ?? this.defaults.doneFraction);
     const durationMs = checkInteger('durationMs', spec.durationMs ?? this.defaults.durationMs, 0, Number.MAX_SAFE_INTEGER);
     const uncancellable = checkFraction('uncancellableFraction', spec.uncancellableFraction ?? this.defaults.uncancellableFraction);
+    const failed = checkFraction('failedFraction', spec.failedFraction ?? 0);
+    const ignoring = checkFraction('ignoreCancelFraction', spec.ignoreCancelFraction ?? 0);
     const first = this.names.add(parent, prefix, count);
     this.reserve(first + count);
     for (let i = first; i < first + count; i++) {
       this.doneAtMs[i] = this.random() < doneFraction ? nowMs : nowMs + durationMs;
-      this.flags[i] = this.random() < uncancellable ? UNCANCELLABLE : 0;
+      this.flags[i] = (this.random() < uncancellable ? UNCANCELLABLE : 0)
+        | (failed > 0 && this.random() < failed ? FAILS : 0)
+        | (ignoring > 0 && this.random() < ignoring ? IGNORES_CANCEL : 0);
     }
     return first;
   }
@@ -107,9 +122,15 @@ export class OperationStore {
     return ((this.flags[index] as number) & CANCELLED) !== 0;
   }
 
+  /** Done with an error other than CANCELLED (meaningful once done). */
+  isFailed(index: number): boolean {
+    return ((this.flags[index] as number) & (FAILS | CANCELLED)) === FAILS;
+  }
+
   /** Best effort, as the API says: a running operation ends cancelled, or completed when it is uncancellable. */
   cancel(index: number, nowMs: number): CancelEffect {
     if (this.isDone(index, nowMs)) return 'unchanged';
+    if (((this.flags[index] as number) & IGNORES_CANCEL) !== 0) return 'unchanged';
     this.doneAtMs[index] = nowMs;
     const uncancellable = ((this.flags[index] as number) & UNCANCELLABLE) !== 0;
     if (!uncancellable) this.flags[index] = (this.flags[index] as number) | CANCELLED;
@@ -173,7 +194,7 @@ export class OperationStore {
     return {
       name: this.names.nameAt(index),
       done,
-      state: !done ? 'running' : (flags & CANCELLED) !== 0 ? 'cancelled' : 'succeeded',
+      state: !done ? 'running' : (flags & CANCELLED) !== 0 ? 'cancelled' : (flags & FAILS) !== 0 ? 'failed' : 'succeeded',
       deleted: (flags & DELETED) !== 0,
       uncancellable: (flags & UNCANCELLABLE) !== 0,
       doneAtMs: Number.isFinite(doneAtMs) ? doneAtMs : null,
