@@ -18,6 +18,9 @@ export interface OpenJournalOptions {
   readonly truncate?: boolean | undefined;
 }
 
+/** A tick that appends this many records (a tight loop that never yields to I/O) writes them at once, bounding memory. */
+const MAX_PENDING_RECORDS = 4096;
+
 /**
  * An append-only JSON-lines file, used twice by a batch: as the journal (`--journal`, what a rerun skips) and as the
  * results file (`--output`). Records appended in one event-loop tick go to the file in one `write` at the start of
@@ -87,7 +90,8 @@ export class Journal {
   append(record: JournalRecord): void {
     this.#check();
     this.#pending.push(JSON.stringify(record));
-    this.#immediate ??= setImmediate(Journal.#tick, this);
+    if (this.#pending.length >= MAX_PENDING_RECORDS) this.#writeOrRemember();
+    else this.#immediate ??= setImmediate(Journal.#tick, this);
   }
 
   /** Writes every pending record now. */
