@@ -119,6 +119,17 @@ describe('runPool', () => {
     assert.equal(source.closed(), true);
   });
 
+  test('rethrows a worker failure while another worker waits on a source that sends nothing', async () => {
+    const stalls = (async function* () {
+      yield 1;
+      await new Promise(() => undefined);
+    })();
+    await assert.rejects(runPool(stalls, 2, async () => {
+      await settle();
+      throw new Error('worker broke');
+    }), /worker broke/);
+  });
+
   test('rethrows a source failure after the running workers finish', async () => {
     const broken = (async function* () {
       yield 1;

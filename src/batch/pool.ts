@@ -12,9 +12,10 @@ export interface RunPoolOptions {
  * items are ever out of the iterator and unfinished, and a streamed input is read only as fast as it is worked off:
  * memory stays flat however long the input is.
  *
- * When `signal` aborts, no more items are pulled (a pull already waiting is abandoned), the running workers finish,
- * the iterator is closed (`return()`, which closes a file it reads) and the promise resolves. When a worker throws
- * (or the iterator does), pulling stops too, the others finish, and the first error is rethrown.
+ * When `signal` aborts, no more items are pulled (a pull already waiting is abandoned; an item it brings later is
+ * dropped, never worked), the running workers finish, the iterator is closed (`return()`, which closes a file it
+ * reads) and the promise resolves. When a worker throws (or the iterator does), pulling stops the same way, the
+ * others finish, and the first error is rethrown.
  */
 export async function runPool<T>(
   items: AsyncIterable<T>,
@@ -79,6 +80,7 @@ export async function runPool<T>(
         await worker(result.value);
       } catch (error) {
         failure ??= { error };
+        abandonPull?.(undefined); // a pull waiting on a silent source must not hold the failure back
         return;
       }
     }
