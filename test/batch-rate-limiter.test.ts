@@ -94,6 +94,13 @@ describe('AdaptiveRateLimiter', () => {
     assert.equal(limiter.currentRatePerSecond, 20);
   });
 
+  test('never raises a ceiling below the floor on pushback', async () => {
+    const clock = new FakeClock();
+    const limiter = new AdaptiveRateLimiter({ ratePerSecond: 0.5, clock });
+    limiter.onPushback();
+    assert.equal(limiter.currentRatePerSecond, 0.5);
+  });
+
   test('halves from the rate actually achieved when that is below the limit', async () => {
     const clock = new FakeClock();
     const limiter = new AdaptiveRateLimiter({ clock });

@@ -22,7 +22,7 @@ export const systemClock: LimiterClock = {
 export interface AdaptiveRateLimiterOptions {
   /** The ceiling, in calls per second: recovery climbs back to it, never above. @default undefined (unlimited) */
   readonly ratePerSecond?: number | undefined;
-  /** Pushback never takes the rate below this. @default 1 */
+  /** Pushback never takes the rate below this (nor above the ceiling). @default 1 */
   readonly minRatePerSecond?: number | undefined;
   /** Longest pause a server's retry delay can impose, so one absurd RetryInfo cannot stall a batch. @default 60_000 */
   readonly maxPauseMs?: number | undefined;
@@ -81,7 +81,8 @@ export class AdaptiveRateLimiter {
 
   constructor(options: AdaptiveRateLimiterOptions = {}) {
     this.#ceiling = options.ratePerSecond ?? Infinity;
-    this.#floor = options.minRatePerSecond ?? 1;
+    // A ceiling below the default floor (`--rps 0.5`) lowers the floor with it: pushback must never raise the rate.
+    this.#floor = Math.min(options.minRatePerSecond ?? 1, this.#ceiling);
     this.#maxPauseMs = options.maxPauseMs ?? 60_000;
     this.#clock = options.clock ?? systemClock;
     if (!(this.#ceiling > 0)) throw invalid('ratePerSecond', this.#ceiling);
