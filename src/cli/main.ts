@@ -35,9 +35,20 @@ async function run(action: (signal: AbortSignal) => Promise<number>): Promise<vo
 
 function buildProgram(): Command {
   const program = new Command('lro-cancel')
-    .description('Cancel Google long-running operations (google.longrunning.Operations) over gRPC or REST.\n'
-      + 'Target: cloudaicompanion.googleapis.com v1. Point every command at the emulator with\n'
-      + 'LRO_CANCEL_EMULATOR_HOST=127.0.0.1:PORT (and LRO_CANCEL_EMULATOR_REST=http://127.0.0.1:PORT).')
+    .description('Cancel Google long-running operations (google.longrunning.Operations) over gRPC or REST;\n'
+      + 'first target: cloudaicompanion.googleapis.com v1. Credentials: Application Default Credentials.')
+    .addHelpText('after', [
+      '',
+      'Environment:',
+      '  LRO_CANCEL_EMULATOR_HOST=127.0.0.1:PORT     point every command at an emulator (plaintext, no credentials)',
+      '  LRO_CANCEL_EMULATOR_REST=http://127.0.0.1:PORT  its REST URL, for --transport rest and the auto fallback',
+      '',
+      'Exit codes: 0 every name reached a final outcome other than error/denied; 1 otherwise;',
+      '            2 bad usage; 130 interrupted (SIGINT).',
+      '',
+      'Try it: lro-cancel emulator --ops 10   (prints its ports), then the variables above and',
+      '        lro-cancel cancel --verify projects/demo/locations/global/operations/op-000001',
+    ].join('\n'))
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');

@@ -137,7 +137,7 @@ export function resolveCancellerOptions(options: CancellerOptions = {}): Resolve
     ];
     if (remote.length > 0) {
       throw new OperationsError(Code.INVALID_ARGUMENT,
-        `insecure (plaintext, no credentials) is only allowed to loopback hosts; ${remote.join(' and ')} is not loopback. Set allowInsecureRemote (--allow-insecure-remote) if you mean it`);
+        `insecure (plaintext, no credentials) is only allowed to loopback hosts, and ${remote.join(' and ')} ${remote.length === 1 ? 'is' : 'are'} not loopback. Set allowInsecureRemote (--allow-insecure-remote) if you mean it`);
     }
   }
   if (!insecure && restEndpoint !== undefined && restEndpoint.protocol === 'http:') {
