@@ -157,10 +157,14 @@ describe('the emulator over REST, driven by plain fetch', () => {
     assert.equal((await fetch(url('/emulator/stats:reset'), { method: 'POST' })).status, 200);
     await cancel(name, '{}');
     await cancel(name, '{}');
-    const stats = await (await fetch(url('/emulator/stats'))).json() as Record<string, any>;
-    assert.equal(stats['byTransport'].rest, 2);
-    assert.deepEqual(stats['byMethodCode'].CancelOperation, { OK: 2 });
-    assert.deepEqual(stats['cancels'].byName[name], { received: 2, afterDone: 1 });
+    const stats = await (await fetch(url('/emulator/stats'))).json() as {
+      byTransport: { rest: number };
+      byMethodCode: { CancelOperation: Record<string, number> };
+      cancels: { byName: Record<string, unknown> };
+    };
+    assert.equal(stats.byTransport.rest, 2);
+    assert.deepEqual(stats.byMethodCode.CancelOperation, { OK: 2 });
+    assert.deepEqual(stats.cancels.byName[name], { received: 2, afterDone: 1 });
     const record = await (await fetch(url(`/emulator/operations/${name}`))).json() as Record<string, unknown>;
     assert.equal(record['state'], 'cancelled');
     await googleError(await fetch(url('/emulator/operations'), { method: 'POST', body: '{"count": -1}' }), 400, 'INVALID_ARGUMENT');

@@ -23,7 +23,7 @@ export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServ
   const status = statusFromTrailer(error.metadata);
   const details: readonly ErrorDetail[] = status?.details ?? [];
   const retryAfterMs = retryDelayMsFromDetails(details);
-  return new OperationsError(code, messageOf(error, status?.message, code), {
+  return new OperationsError(code, messageOf(error, status?.message), {
     details,
     transport: 'grpc',
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -44,7 +44,7 @@ function statusFromTrailer(metadata: GrpcErrorLike['metadata']): ReturnType<type
 }
 
 /** The server's words: `details`, else the trailer's Status.message, else grpc-js's message without its code prefix. */
-function messageOf(error: GrpcErrorLike, trailerMessage: string | undefined, code: Code): string {
+function messageOf(error: GrpcErrorLike, trailerMessage: string | undefined): string {
   if (typeof error.details === 'string' && error.details !== '') return error.details;
   if (trailerMessage !== undefined && trailerMessage !== '') return trailerMessage;
   if (typeof error.message === 'string') {
