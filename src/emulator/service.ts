@@ -175,6 +175,9 @@ export class OperationsService {
       if (method === 'CancelOperation' && this.faults.settings.unimplemented) throw unimplemented(method);
       if (target instanceof ApiError) throw target;
       if (ctx.requestProblem !== undefined) throw ctx.requestProblem;
+      // A closing emulator serves nothing more (a call woken from its delay by the close included): its connections
+      // are being cut, so no client would hear of the change, and a state file written on close must hold all it did.
+      if (this.closing.aborted) throw DropConnection;
       return await serve();
     } catch (error) {
       code = error instanceof ApiError ? error.code : error === DropConnection ? Code.UNAVAILABLE : Code.INTERNAL;
