@@ -9,8 +9,8 @@ const EXIT_USAGE = 2;
 const EXIT_FAILED = 1;
 
 interface EmulatorFlags {
-  grpcPort: number;
-  restPort: number;
+  grpcPort?: number;
+  restPort?: number;
   ops: number;
   doneFraction: number;
   durationMs: number;
@@ -22,9 +22,12 @@ interface EmulatorFlags {
   failCode: CodeName;
   retryDelayMs: number;
   latencyMs: number;
+  latencyJitterMs: number;
+  failMix?: Partial<Record<CodeName | 'DROP', number>>;
   quotaRps: number;
   seed?: number;
   waitCapMs: number;
+  state?: string;
 }
 
 function integer(min: number, max: number) {
@@ -45,6 +48,25 @@ function failCode(value: string): CodeName {
   const code = codeFromName(value.toUpperCase());
   if (code === undefined || code === 0) throw new InvalidArgumentError('expected a google.rpc.Code name other than OK, e.g. UNAVAILABLE.');
   return value.toUpperCase() as CodeName;
+}
+
+/** `UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.001`: shares by code name (or DROP), adding up to at most 1. */
+function failMix(value: string): Partial<Record<CodeName | 'DROP', number>> {
+  const mix: Partial<Record<CodeName | 'DROP', number>> = {};
+  let total = 0;
+  for (const part of value.split(',')) {
+    const [rawName = '', rawShare = '', ...extra] = part.split('=');
+    const name = rawName.trim().toUpperCase();
+    const share = rawShare.trim() === '' ? NaN : Number(rawShare);
+    const known = name === 'DROP' || (codeFromName(name) ?? 0) !== 0;
+    if (!known || extra.length > 0 || !(share >= 0 && share <= 1)) {
+      throw new InvalidArgumentError('expected NAME=SHARE,... with DROP or a google.rpc.Code name other than OK and shares from 0 to 1.');
+    }
+    mix[name as CodeName | 'DROP'] = share;
+    total += share;
+  }
+  if (total > 1 + 1e-9) throw new InvalidArgumentError('the shares add up to more than 1.');
+  return mix;
 }
 
 /** Token file: `{"<token>": ["cloudaicompanion.operations.cancel", ...]}`. Messages never show a token. */
@@ -79,8 +101,8 @@ export function buildEmulatorCommand(): Command {
       '  POST /emulator/operations {"count":N,"parent":...,"idPrefix":...,"doneFraction":...,"durationMs":...,"uncancellableFraction":...}',
       '  GET /emulator/operations/{name}     GET|POST /emulator/faults {"failRate":...,"failCode":...,...}',
     ].join('\n'))
-    .option('--grpc-port <port>', 'gRPC port (0: any free port)', integer(0, 65535), 0)
-    .option('--rest-port <port>', 'REST port (0: any free port)', integer(0, 65535), 0)
+    .option('--grpc-port <port>', 'gRPC port (default: the --state file\'s, else 0: any free port)', integer(0, 65535))
+    .option('--rest-port <port>', 'REST port (default: the --state file\'s, else 0: any free port)', integer(0, 65535))
     .option('--ops <n>', 'operations seeded under projects/demo/locations/global (op-000001, ...)', integer(0, MAX_SEED_OPS), 100)
     .option('--done-fraction <f>', 'share of seeded operations already done', fraction, 0)
     .option('--duration-ms <ms>', 'a running operation completes by itself this long after creation', integer(0, Number.MAX_SAFE_INTEGER), 600_000)
@@ -92,16 +114,24 @@ export function buildEmulatorCommand(): Command {
     .option('--fail-code <name>', 'code of injected failures', failCode, 'UNAVAILABLE' as CodeName)
     .option('--retry-delay-ms <ms>', 'RetryInfo delay an injected RESOURCE_EXHAUSTED carries', integer(0, MAX_DELAY_MS), 1000)
     .option('--latency-ms <ms>', 'delay before every API call is served', integer(0, MAX_DELAY_MS), 0)
+    .option('--latency-jitter-ms <ms>', 'plus a random delay from 0 to this, drawn per call', integer(0, MAX_DELAY_MS), 0)
+    .option('--fail-mix <list>', 'several faults at once, e.g. UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.001 (shares of calls)', failMix)
     .option('--quota-rps <n>', 'requests per second per project, then RESOURCE_EXHAUSTED/429 (0: no quota)', integer(0, 1e9), 0)
     .addOption(new Option('--seed <n>', 'seed of fractions and fault rates (default: random)').argParser(integer(0, 2 ** 32 - 1)))
     .option('--wait-cap-ms <ms>', 'longest a WaitOperation call waits', integer(0, MAX_DELAY_MS), 30_000)
+    .option('--state <file>', 'keep the store in FILE: loaded at start (then --ops seeds nothing), saved every 200 ms when changed and on close')
     .allowExcessArguments(false)
     .exitOverride();
 }
 
 function toOptions(flags: EmulatorFlags, tokens: Record<string, string[]> | undefined): EmulatorOptions {
   return {
-    grpcPort: flags.grpcPort, restPort: flags.restPort, ops: flags.ops, doneFraction: flags.doneFraction,
+    ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
+    ...(flags.restPort !== undefined ? { restPort: flags.restPort } : {}),
+    ...(flags.failMix !== undefined ? { failMix: flags.failMix } : {}),
+    ...(flags.state !== undefined ? { stateFile: flags.state } : {}),
+    latencyJitterMs: flags.latencyJitterMs,
+    ops: flags.ops, doneFraction: flags.doneFraction,
     durationMs: flags.durationMs, uncancellableFraction: flags.uncancellableFraction, unimplemented: flags.unimplemented,
     requireAuth: flags.requireAuth || tokens !== undefined, failRate: flags.failRate, failCode: flags.failCode,
     retryDelayMs: flags.retryDelayMs, latencyMs: flags.latencyMs, quotaRps: flags.quotaRps, waitCapMs: flags.waitCapMs,
@@ -165,7 +195,13 @@ export async function runEmulatorCli(args: readonly string[]): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify({ grpc: emulator.grpcAddress, rest: emulator.restUrl })}\n`);
   const signal = await signals.received;
-  await emulator.close();
+  try {
+    await emulator.close();
+  } catch (error) {
+    process.stderr.write(`lro-cancel emulator: ${signal} received, closed, but the state was not saved: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_FAILED;
+    return;
+  }
   process.stderr.write(`lro-cancel emulator: ${signal} received, closed\n`);
   process.exitCode = 0;
 }

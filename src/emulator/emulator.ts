@@ -6,6 +6,7 @@ import { startGrpcServer, type GrpcEndpoint } from './grpc-server.js';
 import { MAX_SEED_OPS, resolveEmulatorOptions, type EmulatorOptions, type FaultSettings, type ResolvedFaults } from './options.js';
 import { seededRandom } from './random.js';
 import { startRestServer, type RestEndpoint } from './rest-server.js';
+import { loadState, StateSaver } from './state-file.js';
 import { compileRoutes } from './routes.js';
 import { OperationsService } from './service.js';
 import { StatsRecorder, type EmulatorStats } from './stats.js';
@@ -17,7 +18,10 @@ export interface Emulator extends ControlTarget {
   readonly grpcAddress: string;
   /** `http://127.0.0.1:PORT`, the REST base URL (API paths are `/v1/...`, control endpoints `/emulator/...`). */
   readonly restUrl: string;
-  /** Closes both servers and every connection at once, ending delayed and waiting calls. Safe to call twice. */
+  /**
+   * Closes both servers and every connection at once, ending delayed and waiting calls unserved, then writes the state
+   * file if there is one (rejecting if that fails). Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
@@ -75,6 +79,7 @@ class RunningEmulator extends EmulatorState implements Emulator {
     private readonly closing: AbortController,
     private readonly grpc: GrpcEndpoint,
     private readonly rest: RestEndpoint,
+    private readonly saver: StateSaver | undefined,
   ) {
     super(store, recorder, faults);
     this.grpcAddress = `127.0.0.1:${grpc.port}`;
@@ -86,7 +91,8 @@ class RunningEmulator extends EmulatorState implements Emulator {
       this.closed = true;
       this.closing.abort();
       this.grpc.close();
-      this.restClosed = this.rest.close();
+      // The state is written last, once no call can be served any more, so it holds everything a client was told.
+      this.restClosed = this.rest.close().then(() => this.saver?.close());
     }
     return this.restClosed;
   }
@@ -101,19 +107,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const resolved = resolveEmulatorOptions(options);
   const random = seededRandom(resolved.seed);
   const store = new OperationStore(random, resolved);
-  if (resolved.ops > 0) store.create({ count: resolved.ops }, Date.now(), MAX_SEED_OPS);
   const recorder = new StatsRecorder();
+  const saved = resolved.stateFile === undefined ? undefined : await loadState(resolved.stateFile, recorder.exportState().calls.length);
+  if (saved !== undefined) {
+    store.restoreState(saved.store);
+    recorder.restoreState(saved.stats);
+  } else if (resolved.ops > 0) {
+    store.create({ count: resolved.ops }, Date.now(), MAX_SEED_OPS);
+  }
   const faults = new Faults(resolved, random);
   const closing = new AbortController();
   const service = new OperationsService(store, recorder, faults, resolved, closing.signal);
   const routes = compileRoutes(profileFor(CLOUDAICOMPANION_V1));
-  const grpc = await startGrpcServer(service, resolved.grpcPort);
-  let rest: RestEndpoint;
+  // Ports not asked for are the saved ones, so a restarted emulator is found where its clients left it.
+  const grpc = await startGrpcServer(service, options.grpcPort ?? saved?.grpcPort ?? resolved.grpcPort);
+  let rest: RestEndpoint | undefined;
+  let saver: StateSaver | undefined;
   try {
-    rest = await startRestServer(service, recorder, routes, controlHandler(new EmulatorState(store, recorder, faults)), resolved.restPort);
+    rest = await startRestServer(service, recorder, routes, controlHandler(new EmulatorState(store, recorder, faults)), options.restPort ?? saved?.restPort ?? resolved.restPort);
+    const path = resolved.stateFile;
+    if (path !== undefined) {
+      const ports = { grpcPort: grpc.port, restPort: rest.port };
+      saver = await StateSaver.start({
+        path,
+        intervalMs: resolved.stateIntervalMs,
+        snapshot: () => ({ ...ports, store: store.exportState(), stats: recorder.exportState() }),
+        changeMark: () => `${store.size}:${recorder.changeMark()}`,
+      });
+    }
   } catch (error) {
+    closing.abort();
     grpc.close();
+    await rest?.close();
     throw error;
   }
-  return new RunningEmulator(store, recorder, faults, closing, grpc, rest);
+  return new RunningEmulator(store, recorder, faults, closing, grpc, rest, saver);
 }

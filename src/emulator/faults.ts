@@ -30,6 +30,22 @@ export interface HeaderDecision {
   readonly fault: ApiError | typeof DROP | undefined;
 }
 
+/** One entry of the global fault mix: the fault a draw below `upTo` (a cumulative share) picks. */
+interface MixEntry {
+  readonly upTo: number;
+  readonly fault: Code | typeof DROP;
+}
+
+function compileMix(mix: ResolvedFaults['failMix']): readonly MixEntry[] {
+  const entries: MixEntry[] = [];
+  let upTo = 0;
+  for (const [name, share] of Object.entries(mix)) {
+    upTo += share;
+    entries.push({ upTo, fault: name === 'DROP' ? DROP : codeFromName(name) ?? Code.UNAVAILABLE });
+  }
+  return entries;
+}
+
 /** Calls counted for `times=N`, per header text, method and name; cleared past this many keys to bound memory. */
 const MAX_COUNTED_CALLS = 100_000;
 
@@ -80,6 +96,7 @@ function parseFaultHeader(value: string): HeaderFault | ApiError {
  */
 export class Faults {
   private current: ResolvedFaults;
+  private mix: readonly MixEntry[];
   /** Parsed fault headers by their text: a benchmark sends the same few values thousands of times a second. */
   private readonly headerCache = new Map<string, HeaderFault | ApiError>();
   private windowStartMs = 0;
@@ -88,6 +105,7 @@ export class Faults {
 
   constructor(settings: ResolvedFaults, private readonly random: Random) {
     this.current = settings;
+    this.mix = compileMix(settings.failMix);
   }
 
   get settings(): ResolvedFaults {
@@ -96,16 +114,19 @@ export class Faults {
 
   update(update: FaultSettings): void {
     this.current = resolveFaults(update, this.current);
+    this.mix = compileMix(this.current.failMix);
   }
 
-  /** How long to wait before serving: the global latency plus the delay header; throws ApiError on a bad header. */
+  /** How long to wait before serving: the global latency and jitter plus the delay header; throws ApiError on a bad header. */
   delayMs(delayHeader: string | undefined): number {
-    if (delayHeader === undefined) return this.current.latencyMs;
+    const jitterMs = this.current.latencyJitterMs;
+    const latencyMs = jitterMs === 0 ? this.current.latencyMs : this.current.latencyMs + Math.floor(this.random() * (jitterMs + 1));
+    if (delayHeader === undefined) return latencyMs;
     const delayMs = /^\s*\d{1,9}\s*$/.test(delayHeader) ? Number(delayHeader) : NaN;
     if (!(delayMs <= MAX_DELAY_MS)) {
       throw badHeader(DELAY_HEADER, `expected an integer number of milliseconds from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(delayHeader.slice(0, 40))}`);
     }
-    return this.current.latencyMs + delayMs;
+    return latencyMs + delayMs;
   }
 
   /**
@@ -128,7 +149,7 @@ export class Faults {
     return { delayMs: fault.delayMs, fault: failure };
   }
 
-  /** The fault this call meets, in order quota, header, global rate; undefined when it is to be served. */
+  /** The fault this call meets, in order quota, header, global mix, global rate; undefined when it is to be served. */
   decide(header: HeaderDecision | ApiError | undefined, project: string | undefined, nowMs: number): ApiError | typeof DROP | undefined {
     const settings = this.current;
     if (settings.quotaRps > 0 && project !== undefined) {
@@ -137,6 +158,12 @@ export class Faults {
     }
     if (header instanceof ApiError) return header;
     if (header?.fault !== undefined) return header.fault;
+    if (this.mix.length > 0) {
+      const draw = this.random();
+      for (const entry of this.mix) {
+        if (draw < entry.upTo) return entry.fault === DROP ? DROP : this.injected(entry.fault, '--fail-mix', settings.retryDelayMs);
+      }
+    }
     if (settings.failRate > 0 && (settings.failRate >= 1 || this.random() < settings.failRate)) {
       return this.injected(codeFromName(settings.failCode) ?? Code.UNAVAILABLE, '--fail-rate', settings.retryDelayMs);
     }

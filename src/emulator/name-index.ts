@@ -110,6 +110,34 @@ export class NameIndex {
     return `${block.parent}/operations/${formatId(block.prefix, block.startSeq + index - block.firstIndex)}`;
   }
 
+  /** Copies of every block in index order: with the record arrays, all a state file needs to rebuild the names. */
+  exportBlocks(): Block[] {
+    return this.blocks.map(block => ({ ...block }));
+  }
+
+  /**
+   * Fills an empty index with blocks as `exportBlocks` gave them (a state file being loaded). Throws RangeError when
+   * they do not tile the indices from 0 without gaps, or a block is not what `add` could have made.
+   */
+  restoreBlocks(blocks: readonly Block[]): void {
+    if (this.total !== 0) throw new RangeError('restoreBlocks needs an empty index');
+    for (const { parent, prefix, startSeq, firstIndex, count } of blocks) {
+      const ok = typeof parent === 'string' && typeof prefix === 'string' && isValidPrefix(prefix)
+        && Number.isSafeInteger(startSeq) && startSeq >= 1 && firstIndex === this.total && Number.isSafeInteger(count) && count > 0;
+      if (!ok) throw new RangeError(`a saved name block does not fit at record ${this.total}: ${JSON.stringify({ parent, prefix, startSeq, firstIndex, count })}`);
+      const block: Block = { parent, prefix, startSeq, firstIndex, count };
+      const key = `${parent}\n${prefix}`;
+      const keyBlocks = this.byKey.get(key) ?? [];
+      if (keyBlocks.length === 0) this.byKey.set(key, keyBlocks);
+      keyBlocks.push(block);
+      const parentBlocks = this.byParent.get(parent) ?? [];
+      if (parentBlocks.length === 0) this.byParent.set(parent, parentBlocks);
+      parentBlocks.push(block);
+      this.blocks.push(block);
+      this.total += count;
+    }
+  }
+
   /** The blocks of one parent in index order (empty when it has none), for ListOperations. */
   blocksOf(parent: string): readonly Block[] {
     return this.byParent.get(parent) ?? [];

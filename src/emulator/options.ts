@@ -18,6 +18,17 @@ export interface FaultSettings {
   /** Added to every API call before anything else happens, like a slow network or backend. @default 0 */
   readonly latencyMs?: number;
   /**
+   * A random extra delay from 0 to this many ms (uniform, drawn per call) on top of `latencyMs`, so calls finish out
+   * of order as they do on a real network. @default 0
+   */
+  readonly latencyJitterMs?: number;
+  /**
+   * Several injected faults at once, each with its own share of API calls: `{UNAVAILABLE: 0.2, RESOURCE_EXHAUSTED:
+   * 0.05, DROP: 0.001}` (DROP cuts the connection). One draw per call picks at most one of them, so the shares must
+   * add up to at most 1. Applied after per-call headers and before `failRate`. @default {}
+   */
+  readonly failMix?: Readonly<Partial<Record<CodeName | 'DROP', number>>>;
+  /**
    * Requests per second each project may make (fixed one-second windows, all methods together); past it the call is
    * RESOURCE_EXHAUSTED / 429 with RetryInfo and Retry-After for the rest of the window. 0 turns the quota off.
    * @default 0
@@ -56,6 +67,14 @@ export interface EmulatorOptions extends FaultSettings {
   readonly seed?: number;
   /** WaitOperation returns by this long at the latest, whatever timeout the request asks for. @default 30000 */
   readonly waitCapMs?: number;
+  /**
+   * Keep the store in this file: loaded at start when it exists (then `ops` seeds nothing, and ports not given are
+   * the saved ones), written atomically every `stateIntervalMs` when something changed and on close, so an emulator
+   * killed and started again keeps every operation and every counter. @default none (memory only)
+   */
+  readonly stateFile?: string;
+  /** @default 200 */
+  readonly stateIntervalMs?: number;
 }
 
 export interface ResolvedFaults {
@@ -63,6 +82,9 @@ export interface ResolvedFaults {
   readonly failCode: CodeName;
   readonly retryDelayMs: number;
   readonly latencyMs: number;
+  readonly latencyJitterMs: number;
+  /** The mix as given (shares by code name or DROP), only non-zero shares. */
+  readonly failMix: Readonly<Partial<Record<CodeName | 'DROP', number>>>;
   readonly quotaRps: number;
   readonly unimplemented: boolean;
 }
@@ -78,6 +100,8 @@ export interface ResolvedEmulatorOptions extends ResolvedFaults {
   readonly tokens: ReadonlyMap<string, ReadonlySet<string>> | undefined;
   readonly seed: number;
   readonly waitCapMs: number;
+  readonly stateFile: string | undefined;
+  readonly stateIntervalMs: number;
 }
 
 /** The largest delay or duration any option or header may ask for, so no timer outlives a test by hours. */
@@ -104,6 +128,22 @@ export function checkInteger(field: string, value: number, min: number, max: num
   return value;
 }
 
+/** `{UNAVAILABLE: 0.2, DROP: 0.01}`: known names other than OK (or DROP), shares from 0 to 1 adding up to at most 1. */
+export function checkFailMix(field: string, value: unknown): Readonly<Partial<Record<CodeName | 'DROP', number>>> {
+  check(typeof value === 'object' && value !== null && !Array.isArray(value), field, value, 'an object of code name (or DROP) -> share');
+  const mix: Partial<Record<CodeName | 'DROP', number>> = {};
+  let total = 0;
+  for (const [name, share] of Object.entries(value as Record<string, unknown>)) {
+    const known = name === 'DROP' || (codeFromName(name) ?? 0) !== 0;
+    check(known, `${field}.${name}`, name, 'DROP or a google.rpc.Code name other than OK');
+    check(typeof share === 'number' && share >= 0 && share <= 1, `${field}.${name}`, share, 'a number from 0 to 1');
+    if ((share as number) > 0) mix[name as CodeName | 'DROP'] = share as number;
+    total += share as number;
+  }
+  check(total <= 1 + 1e-9, field, value, 'shares adding up to at most 1');
+  return Object.freeze(mix);
+}
+
 function checkCodeName(field: string, value: string): CodeName {
   const code = codeFromName(value);
   check(code !== undefined && code !== 0, field, value, 'a google.rpc.Code name other than OK, e.g. UNAVAILABLE');
@@ -117,6 +157,8 @@ export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): 
     failCode: checkCodeName('failCode', update.failCode ?? current?.failCode ?? 'UNAVAILABLE'),
     retryDelayMs: checkInteger('retryDelayMs', update.retryDelayMs ?? current?.retryDelayMs ?? 1000, 0, MAX_DELAY_MS),
     latencyMs: checkInteger('latencyMs', update.latencyMs ?? current?.latencyMs ?? 0, 0, MAX_DELAY_MS),
+    latencyJitterMs: checkInteger('latencyJitterMs', update.latencyJitterMs ?? current?.latencyJitterMs ?? 0, 0, MAX_DELAY_MS),
+    failMix: update.failMix === undefined ? current?.failMix ?? {} : checkFailMix('failMix', update.failMix),
     quotaRps: checkInteger('quotaRps', update.quotaRps ?? current?.quotaRps ?? 0, 0, 1e9),
     unimplemented: update.unimplemented ?? current?.unimplemented ?? false,
   };
@@ -133,6 +175,11 @@ function resolveTokens(tokens: EmulatorOptions['tokens']): ResolvedEmulatorOptio
   return table;
 }
 
+function checkStateFile(path: string | undefined): string | undefined {
+  check(path === undefined || (typeof path === 'string' && path !== ''), 'stateFile', path, 'a file path');
+  return path;
+}
+
 /** Fills every default once; throws RangeError naming the option and the value received. */
 export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
   return {
@@ -147,5 +194,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     tokens: resolveTokens(options.tokens),
     seed: checkInteger('seed', options.seed ?? Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1),
     waitCapMs: checkInteger('waitCapMs', options.waitCapMs ?? 30_000, 0, MAX_DELAY_MS),
+    stateFile: checkStateFile(options.stateFile),
+    stateIntervalMs: checkInteger('stateIntervalMs', options.stateIntervalMs ?? 200, 10, MAX_DELAY_MS),
   };
 }

@@ -48,6 +48,17 @@ function zeroByMethod(): Record<Method, number> {
   return { CancelOperation: 0, GetOperation: 0, ListOperations: 0, DeleteOperation: 0, WaitOperation: 0 };
 }
 
+/** Every counter of a StatsRecorder, as a state file keeps it. */
+export interface StatsState {
+  readonly calls: Float64Array;
+  readonly cancelsByRecord: Uint32Array;
+  readonly cancelsAfterDoneByRecord: Uint32Array;
+  readonly otherCancels: ReadonlyArray<readonly [name: string, received: number, afterDone: number]>;
+  readonly cancelsReceived: number;
+  readonly cancelsAfterDone: number;
+  readonly rejected: number;
+}
+
 export class StatsRecorder {
   /** Counts by (method, transport, code), flat. */
   private readonly calls = new Float64Array(METHODS.length * TRANSPORTS.length * CODES);
@@ -58,6 +69,7 @@ export class StatsRecorder {
   private cancelsReceived = 0;
   private cancelsAfterDone = 0;
   private rejectedCount = 0;
+  private resets = 0;
 
   record(method: Method, transport: Transport, code: number): void {
     const slot = (METHODS.indexOf(method) * TRANSPORTS.length + (transport === 'grpc' ? 0 : 1)) * CODES + code;
@@ -87,7 +99,47 @@ export class StatsRecorder {
     this.rejectedCount++;
   }
 
+  /** A copy of every counter, for a state file. */
+  exportState(): StatsState {
+    return {
+      calls: this.calls.slice(),
+      cancelsByRecord: this.cancelsByRecord.slice(),
+      cancelsAfterDoneByRecord: this.cancelsAfterDoneByRecord.slice(),
+      otherCancels: [...this.otherCancels].map(([name, count]) => [name, count.received, count.afterDone] as const),
+      cancelsReceived: this.cancelsReceived,
+      cancelsAfterDone: this.cancelsAfterDone,
+      rejected: this.rejectedCount,
+    };
+  }
+
+  /** Replaces every counter with saved ones; throws RangeError when their shape is not this recorder's. */
+  restoreState(state: StatsState): void {
+    if (state.calls.length !== this.calls.length || state.cancelsByRecord.length !== state.cancelsAfterDoneByRecord.length) {
+      throw new RangeError('saved stats do not have the shape of this emulator\'s counters');
+    }
+    this.calls.set(state.calls);
+    this.cancelsByRecord = state.cancelsByRecord.slice();
+    this.cancelsAfterDoneByRecord = state.cancelsAfterDoneByRecord.slice();
+    this.otherCancels.clear();
+    for (const [name, received, afterDone] of state.otherCancels.slice(0, MAX_OTHER_NAMES)) this.otherCancels.set(name, { received, afterDone });
+    this.cancelsReceived = state.cancelsReceived;
+    this.cancelsAfterDone = state.cancelsAfterDone;
+    this.rejectedCount = state.rejected;
+    this.resets++;
+  }
+
+  /**
+   * Changes whenever a counter does (calls, cancels, rejections, resets), computed on demand from totals so that
+   * counting a call costs nothing extra: a state file writer polls it to skip writes when nothing happened.
+   */
+  changeMark(): string {
+    let calls = 0;
+    for (const count of this.calls) calls += count;
+    return `${calls}:${this.cancelsReceived}:${this.rejectedCount}:${this.resets}`;
+  }
+
   reset(): void {
+    this.resets++;
     this.calls.fill(0);
     this.cancelsByRecord.fill(0);
     this.cancelsAfterDoneByRecord.fill(0);

@@ -1,5 +1,5 @@
 import { parseParentName } from '../names.js';
-import { NameIndex, formatId, isValidPrefix } from './name-index.js';
+import { NameIndex, formatId, isValidPrefix, type Block } from './name-index.js';
 import { MAX_CREATE_COUNT, checkFraction, checkInteger } from './options.js';
 import type { Random } from './random.js';
 import { grown } from './typed-arrays.js';
@@ -42,6 +42,13 @@ export interface OperationRecord {
   readonly uncancellable: boolean;
   /** Epoch ms at which it completed or will complete by itself; null for never. */
   readonly doneAtMs: number | null;
+}
+
+/** Every record of a store, as a state file keeps it. */
+export interface StoreState {
+  readonly blocks: readonly Block[];
+  readonly doneAtMs: Float64Array;
+  readonly flags: Uint8Array;
 }
 
 export const DEFAULT_PARENT = 'projects/demo/locations/global';
@@ -106,6 +113,25 @@ export class OperationStore {
   private reserve(size: number): void {
     this.doneAtMs = grown(this.doneAtMs, size);
     this.flags = grown(this.flags, size);
+  }
+
+  /** A copy of every record (names as blocks, times and flags as arrays), for a state file. */
+  exportState(): StoreState {
+    const size = this.names.size;
+    return { blocks: this.names.exportBlocks(), doneAtMs: this.doneAtMs.slice(0, size), flags: this.flags.slice(0, size) };
+  }
+
+  /** Loads records saved by `exportState` into an empty store; throws RangeError when they do not fit together. */
+  restoreState(state: StoreState): void {
+    if (this.names.size !== 0) throw new RangeError('restoreState needs an empty store');
+    const size = state.blocks.reduce((sum, block) => sum + block.count, 0);
+    if (state.doneAtMs.length !== size || state.flags.length !== size) {
+      throw new RangeError(`saved records do not match their names: ${size} names, ${state.doneAtMs.length} times, ${state.flags.length} flags`);
+    }
+    this.names.restoreBlocks(state.blocks);
+    this.reserve(size);
+    this.doneAtMs.set(state.doneAtMs);
+    this.flags.set(state.flags);
   }
 
   /** The record index of a live operation, or -1 (never created, or deleted). */

@@ -1,0 +1,89 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Code } from '../src/code.js';
+import { ApiError } from '../src/emulator/api-error.js';
+import { DROP, Faults } from '../src/emulator/faults.js';
+import { resolveFaults, type FaultSettings } from '../src/emulator/options.js';
+import { seededRandom } from '../src/emulator/random.js';
+import { emulatorCliCommand, startTestEmulator } from './helpers/emulator.js';
+
+const faults = (settings: FaultSettings = {}, seed = 1): Faults => new Faults(resolveFaults(settings), seededRandom(seed));
+
+function tally(f: Faults, calls: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < calls; i++) {
+    const decision = f.decide(undefined, undefined, 0);
+    const key = decision === undefined ? 'served' : decision === DROP ? 'DROP' : Code[decision.code] as string;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('global fault mix and latency jitter', () => {
+  test('a mix injects each fault at its own share, RESOURCE_EXHAUSTED with RetryInfo', () => {
+    const f = faults({ failMix: { UNAVAILABLE: 0.2, RESOURCE_EXHAUSTED: 0.05, DROP: 0.01 }, retryDelayMs: 40 });
+    const counts = tally(f, 40_000);
+    const share = (key: string): number => (counts.get(key) ?? 0) / 40_000;
+    assert.ok(Math.abs(share('UNAVAILABLE') - 0.2) < 0.01, `UNAVAILABLE ${share('UNAVAILABLE')}`);
+    assert.ok(Math.abs(share('RESOURCE_EXHAUSTED') - 0.05) < 0.006, `RESOURCE_EXHAUSTED ${share('RESOURCE_EXHAUSTED')}`);
+    assert.ok(Math.abs(share('DROP') - 0.01) < 0.003, `DROP ${share('DROP')}`);
+    assert.ok(Math.abs(share('served') - 0.74) < 0.012, `served ${share('served')}`);
+    let exhausted: ApiError | undefined;
+    while (exhausted === undefined) {
+      const decision = f.decide(undefined, undefined, 0);
+      if (decision instanceof ApiError && decision.code === Code.RESOURCE_EXHAUSTED) exhausted = decision;
+    }
+    assert.equal(exhausted.retryDelayMs, 40);
+  });
+
+  test('a per-call header still wins over the mix', () => {
+    const f = faults({ failMix: { UNAVAILABLE: 1 } });
+    const decision = f.decide(f.headerDecision('code=NOT_FOUND', 'GetOperation x'), undefined, 0);
+    assert.ok(decision instanceof ApiError && decision.code === Code.NOT_FOUND);
+  });
+
+  test('a bad mix is refused naming the field: unknown name, OK, a share out of range, shares over 1', () => {
+    for (const failMix of [{ NOPE: 0.1 }, { OK: 0.1 }, { UNAVAILABLE: 1.5 }, { UNAVAILABLE: 0.6, DROP: 0.5 }, { UNAVAILABLE: -0.1 }]) {
+      assert.throws(() => resolveFaults({ failMix } as FaultSettings), /emulator option failMix/, JSON.stringify(failMix));
+    }
+  });
+
+  test('jitter adds 0 to N ms per call on top of the latency, different from call to call', () => {
+    const f = faults({ latencyMs: 10, latencyJitterMs: 200 });
+    const delays = Array.from({ length: 2000 }, () => f.delayMs(undefined));
+    assert.ok(delays.every(ms => ms >= 10 && ms <= 210 && Number.isInteger(ms)));
+    assert.ok(Math.min(...delays) < 20 && Math.max(...delays) > 200, 'spans the range');
+    assert.equal(f.delayMs('5') >= 15, true, 'the delay header adds to it');
+    assert.equal(faults({ latencyMs: 7 }).delayMs(undefined), 7, 'no jitter: exactly the latency');
+  });
+
+  test('the mix and the jitter can be read and changed at run time on /emulator/faults', async () => {
+    const emulator = await startTestEmulator();
+    try {
+      const response = await fetch(`${emulator.restUrl}/emulator/faults`, {
+        method: 'POST', body: JSON.stringify({ failMix: { UNAVAILABLE: 0.5 }, latencyJitterMs: 3 }),
+      });
+      assert.equal(response.status, 200);
+      const settings = await response.json() as { failMix: Record<string, number>; latencyJitterMs: number };
+      assert.deepEqual(settings.failMix, { UNAVAILABLE: 0.5 });
+      assert.equal(settings.latencyJitterMs, 3);
+      const bad = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', body: JSON.stringify({ failMix: { UNAVAILABLE: 2 } }) });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(emulator.faults.failMix, { UNAVAILABLE: 0.5 }, 'a refused update changes nothing');
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test('--fail-mix is parsed from NAME=SHARE pairs, and a bad list exits 2 naming the flag', async () => {
+    const { command, args } = emulatorCliCommand();
+    const bad = spawn(command, [...args, '--fail-mix', 'UNAVAILABLE=0.7,DROP=0.7'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    bad.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const [code] = await once(bad, 'exit') as [number | null];
+    assert.equal(code, 2);
+    assert.match(stderr, /--fail-mix/);
+  });
+});
