@@ -39,6 +39,11 @@ class FakeClock implements LimiterClock {
 
 const settle = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
+/** A burst of pushbacks large enough to be congestion (a tenth of the 2 s window's grants, which is at most 400 here). */
+function congest(limiter: AdaptiveRateLimiter, retryAfterMs?: number): void {
+  for (let i = 0; i < 40; i += 1) limiter.onPushback(retryAfterMs);
+}
+
 /** Offers `perSecond` calls a second for `durationMs`, each reporting success when granted; returns the grants. */
 async function offerLoad(limiter: AdaptiveRateLimiter, clock: FakeClock, perSecond: number, durationMs: number): Promise<number> {
   let granted = 0;
@@ -81,16 +86,15 @@ describe('AdaptiveRateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new AdaptiveRateLimiter({ ratePerSecond: 100, minRatePerSecond: 20, clock });
     await offerLoad(limiter, clock, 100, 2000);
-    limiter.onPushback();
+    congest(limiter);
     assert.equal(limiter.currentRatePerSecond, 50);
-    limiter.onPushback();
-    limiter.onPushback();
+    congest(limiter);
     assert.equal(limiter.currentRatePerSecond, 50, 'pushbacks within a second are one congestion event');
     await offerLoad(limiter, clock, 50, 1000);
-    limiter.onPushback();
+    congest(limiter);
     assert.equal(limiter.currentRatePerSecond, 25);
     await offerLoad(limiter, clock, 25, 1000);
-    limiter.onPushback();
+    congest(limiter);
     assert.equal(limiter.currentRatePerSecond, 20);
   });
 
@@ -105,7 +109,7 @@ describe('AdaptiveRateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new AdaptiveRateLimiter({ clock });
     await offerLoad(limiter, clock, 200, 2000);
-    limiter.onPushback();
+    congest(limiter);
     const rate = limiter.currentRatePerSecond;
     assert.ok(rate >= 95 && rate <= 105, `unlimited, achieving 200/s, halves to ~100/s, got ${rate}`);
   });
@@ -136,7 +140,7 @@ describe('AdaptiveRateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new AdaptiveRateLimiter({ ratePerSecond: 100, clock });
     await offerLoad(limiter, clock, 100, 2000);
-    limiter.onPushback();
+    congest(limiter);
     assert.equal(limiter.currentRatePerSecond, 50);
     await offerLoad(limiter, clock, 100, 2000);
     assert.equal(limiter.currentRatePerSecond, 50, 'no recovery in the first two seconds');
@@ -151,12 +155,36 @@ describe('AdaptiveRateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new AdaptiveRateLimiter({ clock });
     await offerLoad(limiter, clock, 100, 2000);
-    limiter.onPushback();
+    congest(limiter);
     assert.ok(limiter.currentRatePerSecond <= 55);
     await offerLoad(limiter, clock, 100, 10_000);
     assert.ok(Number.isFinite(limiter.currentRatePerSecond), 'still limited while the limit is what holds the batch back');
     await offerLoad(limiter, clock, 100, 40_000);
     assert.equal(limiter.currentRatePerSecond, Infinity);
+  });
+
+  test('a steady few percent of pushback is not congestion: the rate holds, and each retry delay still pauses', async () => {
+    const clock = new FakeClock();
+    const limiter = new AdaptiveRateLimiter({ ratePerSecond: 200, clock });
+    let granted = 0;
+    for (let step = 0; step < 2000; step += 1) {
+      void limiter.acquire().then(() => {
+        granted += 1;
+        // One call in twenty is turned away, at any rate: 5%, under the congestion share.
+        if (granted % 20 === 0) limiter.onPushback();
+        else limiter.onSuccess();
+      });
+      await clock.advance(5);
+    }
+    assert.equal(limiter.currentRatePerSecond, 200, 'never halved');
+    assert.ok(granted > 1900, `about 200/s for 10 s, got ${granted}`);
+    limiter.onPushback(300);
+    let next = false;
+    void limiter.acquire().then(() => { next = true; });
+    await clock.advance(290);
+    assert.equal(next, false, 'paused for the retry delay');
+    await clock.advance(20);
+    assert.equal(next, true);
   });
 
   test('serves waiters first come, first served', async () => {

@@ -39,6 +39,14 @@ const RECOVERY_DELAY_MS = 2000;
 const RECOVERY_PER_SECOND = 1.05;
 /** With no ceiling, the limit is lifted once it is this many times what the batch actually achieves. */
 const UNLIMITED_FACTOR = 2;
+/**
+ * Pushbacks are congestion only when they are at least this share of the calls granted in the last two seconds.
+ * A server that turns away a steady few percent of calls whatever the rate (a hot shard, a flaky quota backend) does
+ * so just as much at 10 calls a second as at 1,000: halving on each of them drove the rate to about one pushback per
+ * two seconds (10/s for 5%) and kept it there, a batch 50 times slower for nothing. A real overload (a quota passed
+ * by a tenth or more) still halves the rate, and every pushback still pauses new calls for its retry delay.
+ */
+const CONGESTION_SHARE = 0.1;
 
 /** One caller of `acquire` waiting for a token; its own abort subscriber, so waiting allocates no closures. */
 class Waiter {
@@ -55,10 +63,10 @@ class Waiter {
 }
 
 /**
- * The pace of a batch: a token bucket whose rate adapts to the server (AIMD). A RESOURCE_EXHAUSTED or a RetryInfo
- * halves the rate, starting from what the batch actually achieved in the last 2 s when that is lower than the
- * current limit (halving an unlimited or unreachable limit would change nothing); the server's retry delay also pauses
- * new calls until it has passed. Then the rate climbs back 5% a second toward `ratePerSecond`, or, with no ceiling,
+ * The pace of a batch: a token bucket whose rate adapts to the server (AIMD). RESOURCE_EXHAUSTED or RetryInfo on a
+ * tenth or more of the recent calls halves the rate, starting from what the batch actually achieved in the last 2 s
+ * when that is lower than the current limit (halving an unlimited or unreachable limit would change nothing); every
+ * server retry delay also pauses new calls until it has passed. Then the rate climbs back 5% a second toward `ratePerSecond`, or, with no ceiling,
  * to unlimited once the limit is well above what the batch achieves. Waiters are served first come, first served by
  * one timer, never a polling loop; an aborted waiter leaves at once.
  */
@@ -68,6 +76,7 @@ export class AdaptiveRateLimiter {
   readonly #maxPauseMs: number;
   readonly #clock: LimiterClock;
   readonly #grants = new RateWindow();
+  readonly #pushbacks = new RateWindow();
   #rate: number;
   #tokens: number;
   #refilledAt: number;
@@ -116,13 +125,22 @@ export class AdaptiveRateLimiter {
     });
   }
 
-  /** A call met RESOURCE_EXHAUSTED or carried a retry delay: slow down, and pause until `retryAfterMs` has passed. */
+  /**
+   * A call met RESOURCE_EXHAUSTED or carried a retry delay: pause until `retryAfterMs` has passed, and slow down when
+   * such calls are not rare (CONGESTION_SHARE of the calls of the last two seconds).
+   */
   onPushback(retryAfterMs?: number | undefined): void {
     const now = this.#clock.now();
-    this.#lastPushbackAt = now;
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
       this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(retryAfterMs, this.#maxPauseMs));
     }
+    this.#pushbacks.add(now);
+    const granted = this.#grants.count(now);
+    if (granted >= RateWindow.MIN_EVENTS && this.#pushbacks.count(now) < CONGESTION_SHARE * granted) {
+      this.#pump();
+      return;
+    }
+    this.#lastPushbackAt = now;
     if (now - this.#lastDecreaseAt >= DECREASE_INTERVAL_MS) {
       this.#lastDecreaseAt = now;
       this.#refill(now);

@@ -20,11 +20,17 @@ export class RateWindow {
     this.#counts[slot] = (this.#counts[slot] as number) + 1;
   }
 
-  /** Events per second over the window (or since the first event, if more recent); undefined with too few events. */
-  ratePerSecond(now: number): number | undefined {
+  /** Events in the window (the last two seconds). */
+  count(now: number): number {
     this.#advance(now);
     let events = 0;
     for (const count of this.#counts) events += count;
+    return events;
+  }
+
+  /** Events per second over the window (or since the first event, if more recent); undefined with too few events. */
+  ratePerSecond(now: number): number | undefined {
+    const events = this.count(now);
     if (events < RateWindow.MIN_EVENTS) return undefined;
     const windowMs = (RateWindow.BUCKETS - 1) * RateWindow.BUCKET_MS + (now - this.#latest * RateWindow.BUCKET_MS);
     const spanMs = Math.max(RateWindow.BUCKET_MS, Math.min(windowMs, now - this.#firstAt));
