@@ -14,12 +14,26 @@ export interface GrpcErrorLike {
 const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 
 /**
+ * What grpc-js reports when a stream ends with no gRPC status from the server: RST_STREAM NO_ERROR (INTERNAL, by the
+ * gRPC HTTP/2 mapping) or RST_STREAM CANCEL (CANCELLED, which Node also makes up for a dropped connection, as grpc-js
+ * itself notes). That is what a server shutting down or a connection cut mid-call looks like, with many calls on
+ * one HTTP/2 connection: the server neither failed the call nor did the caller cancel it, and it may or may not have
+ * been processed. UNAVAILABLE says exactly that, and callers retry it (CancelOperation is safe to repeat).
+ */
+const endedWithoutStatus = new Map<number, string>([
+  [Code.INTERNAL, 'Received RST_STREAM with code 0 (Call ended without gRPC status)'],
+  [Code.CANCELLED, 'Call cancelled'],
+]);
+
+/**
  * A gRPC status as the one error class. The code is the server's as is (a number outside 0-16, or OK given as an
- * error, is UNKNOWN: nothing we cannot name is trusted); the details come from the `grpc-status-details-bin`
+ * error, is UNKNOWN: nothing we cannot name is trusted), except that a stream ended without any status is UNAVAILABLE
+ * (see endedWithoutStatus); the details come from the `grpc-status-details-bin`
  * trailer, decoded into the proto3 JSON form REST would have given, and RetryInfo in them becomes `retryAfterMs`.
  */
 export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServer?: boolean } = {}): OperationsError {
-  const code = isCode(error.code) && error.code !== Code.OK ? error.code : Code.UNKNOWN;
+  const given = isCode(error.code) && error.code !== Code.OK ? error.code : Code.UNKNOWN;
+  const code = endedWithoutStatus.get(given) === error.details ? Code.UNAVAILABLE : given;
   const status = statusFromTrailer(error.metadata);
   const details: readonly ErrorDetail[] = status?.details ?? [];
   const retryAfterMs = retryDelayMsFromDetails(details);
