@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeferredQueue, MAX_PASS_DELAY_MS, passDelayMs, type DeferredEntry } from '../src/batch/deferred.js';
+import { DeferredQueue, MAX_PASS_DELAY_MS, passDelayMs, passSchedule, type DeferredEntry } from '../src/batch/deferred.js';
 
 let dir = '';
 before(() => {
@@ -100,5 +100,10 @@ describe('passDelayMs', () => {
   test('waits 1 s, 4 s, 16 s, then 60 s after each pass, and nothing before the first', () => {
     assert.deepEqual([0, 1, 2, 3, 4, 5, 100].map(passDelayMs), [0, 1000, 4000, 16_000, 60_000, 60_000, 60_000]);
     assert.equal(MAX_PASS_DELAY_MS, 60_000);
+  });
+
+  test('a schedule of one\'s own starts at its first wait, grows x4 and stops at its cap (--pass-delay-ms, --max-pass-delay-ms)', () => {
+    assert.deepEqual([0, 1, 2, 3, 4].map(pass => passSchedule(100, 1000)(pass)), [0, 100, 400, 1000, 1000]);
+    assert.deepEqual([1, 2].map(pass => passSchedule(0, 0)(pass)), [0, 0]);
   });
 });

@@ -118,12 +118,25 @@ const DONE: Promise<void> = Promise.resolve();
 /** The longest wait between passes. */
 export const MAX_PASS_DELAY_MS = 60_000;
 
+/** The default wait after the first pass. */
+export const FIRST_PASS_DELAY_MS = 1000;
+
+/**
+ * The waits between passes: `firstMs` after pass 1, four times longer after each later pass, never more than `maxMs`.
+ * `--pass-delay-ms` and `--max-pass-delay-ms` pick them: a soak or a test that restarts a local server in a second
+ * does not need to wait minutes between its passes.
+ */
+export function passSchedule(firstMs: number = FIRST_PASS_DELAY_MS, maxMs: number = MAX_PASS_DELAY_MS): (pass: number) => number {
+  return pass => (pass >= 1 ? Math.min(maxMs, firstMs * 4 ** (Math.floor(pass) - 1)) : 0);
+}
+
+const defaultSchedule = passSchedule();
+
 /**
  * How long to wait after pass `pass` (1-based) before the next one: 1 s, 4 s, 16 s, 60 s (x4 each time, capped at
  * MAX_PASS_DELAY_MS), 0 before the first. The waits give a degraded service time to recover; growing them spaces the
  * later passes out as it stays degraded. No jitter: the names of a pass are spread over the pass by the rate limiter.
  */
 export function passDelayMs(pass: number): number {
-  if (!(pass >= 1)) return 0;
-  return Math.min(MAX_PASS_DELAY_MS, 1000 * 4 ** (Math.floor(pass) - 1));
+  return defaultSchedule(pass);
 }

@@ -3,7 +3,7 @@ import type { Canceller } from '../client/canceller.js';
 import type { CancelResult } from '../client/outcome.js';
 import { Code } from '../code.js';
 import { sleep } from '../policy/sleep.js';
-import { DeferredQueue, passDelayMs } from './deferred.js';
+import { DeferredQueue, passSchedule } from './deferred.js';
 import { FingerprintSet } from './fingerprints.js';
 import { openJournal, readJournal, type Journal, type JournalRecord } from './journal.js';
 import { runPool } from './pool.js';
@@ -26,6 +26,10 @@ export interface BatchOptions {
   readonly deadlineMs?: number | undefined;
   /** Passes over names that ended in a retryable code, the first included. */
   readonly maxPasses: number;
+  /** Wait after the first pass; x4 after each later one. @default 1000 */
+  readonly passDelayMs?: number | undefined;
+  /** Longest wait between passes. @default 60000 */
+  readonly maxPassDelayMs?: number | undefined;
   readonly journalPath?: string | undefined;
   readonly outputPath?: string | undefined;
   readonly shard?: { readonly index: number; readonly count: number } | undefined;
@@ -64,6 +68,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const writers = await openWriters(options, seen, stats);
   let deferred = new DeferredQueue();
   let inFlight = 0;
+  const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
 
   const finish = (record: JournalRecord): void => {
     writers.journal?.append(record);

@@ -20,6 +20,8 @@ export interface BatchFlags extends ConnectionFlags {
   readonly verify?: boolean;
   readonly verifyTimeoutMs?: number;
   readonly maxPasses: number;
+  readonly passDelayMs?: number;
+  readonly maxPassDelayMs?: number;
   readonly journal?: string;
   readonly output?: string;
   readonly shard?: string;
@@ -80,6 +82,8 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
       verifyTimeoutMs: flags.verifyTimeoutMs,
       deadlineMs: flags.deadlineMs,
       maxPasses: flags.maxPasses,
+      passDelayMs: flags.passDelayMs,
+      maxPassDelayMs: flags.maxPassDelayMs,
       journalPath: flags.journal,
       outputPath: flags.output,
       shard,

@@ -89,6 +89,8 @@ function buildProgram(): Command {
     .option('--verify', 'poll GetOperation until done to prove each outcome')
     .option('--verify-timeout-ms <n>', 'how long to poll each name with --verify (default 30000)', integerAtLeast('--verify-timeout-ms', 1))
     .option('--max-passes <n>', 'passes over names that met a degraded service before they count as error', integerAtLeast('--max-passes', 1), 3)
+    .option('--pass-delay-ms <n>', 'wait before the second pass, x4 before each later one (default 1000)', integerAtLeast('--pass-delay-ms', 0))
+    .option('--max-pass-delay-ms <n>', 'longest wait between passes (default 60000)', integerAtLeast('--max-pass-delay-ms', 0))
     .option('--journal <file>', 'append-only record of final names; rerun with it to resume without repeating work')
     .option('--output <file>', 'JSON lines, one result per input name')
     .option('--shard <i/n>', 'only the names whose stable hash falls in shard i of n')
