@@ -1,16 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import { Code, codeName, httpStatusOf } from '../code.js';
+import { Code, httpStatusOf } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { parseOperationName, parseParentName } from '../names.js';
 import { RetryBudget } from '../policy/retry-budget.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
-import { runWithRetry } from '../policy/retry.js';
+import { runWithRetry, type RetryRunOptions } from '../policy/retry.js';
 import { TransportSelector } from '../transport/auto.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
 import type { Operation, Transport } from '../transport/transport.js';
 import { authHeaders, grpcCallCredentials } from './credentials.js';
-import { outcomeOfError, outcomeOfOperation, resultFromError, type CancelResult } from './outcome.js';
+import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelResult } from './outcome.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
 import { pollUntilDone, stillRunningError } from './poll.js';
 import { VERSION } from '../version.js';
@@ -47,6 +47,8 @@ export interface WaitOptions extends CallOptions {
   /** @default 2000 */
   readonly maxPollMs?: number;
 }
+
+const OK_HTTP_STATUS = httpStatusOf(Code.OK);
 
 function staticHeaders(options: ResolvedCancellerOptions): Record<string, string> {
   return {
@@ -130,16 +132,19 @@ export class Canceller {
       const error = OperationsError.from(caught);
       return resultFromError(name, error, outcomeOfError(error), Date.now() - started, error.attempts.length);
     }
-    const accepted = {
+    // One literal, returned as is without verify: this is every successful cancel's allocation.
+    const requested: CancelResult = {
       name,
       code: Code.OK,
-      codeName: codeName(Code.OK),
-      httpStatus: httpStatusOf(Code.OK),
+      codeName: OK_NAME,
+      httpStatus: OK_HTTP_STATUS,
       transport: served.transport,
       attempts: served.attempts.length,
       history: served.attempts,
+      outcome: 'requested',
+      latencyMs: Date.now() - started,
     };
-    if (options.verify !== true) return { ...accepted, outcome: 'requested', latencyMs: Date.now() - started };
+    if (options.verify !== true) return requested;
 
     const verifyDeadline = options.deadlineMs === undefined
       ? Date.now() + (options.verifyTimeoutMs ?? this.options.verifyTimeoutMs)
@@ -149,11 +154,11 @@ export class Canceller {
         readDeadline => this.#get(name, policy, readDeadline, options),
         { deadline: verifyDeadline, signal: options.signal },
       );
-      return { ...accepted, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
+      return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
     } catch (caught) {
       const error = OperationsError.from(caught);
       // Accepted but not proven: the caller's abort or a failing GetOperation leaves the outcome unseen.
-      return { ...accepted, outcome: 'requested', error, latencyMs: Date.now() - started };
+      return { ...requested, error, latencyMs: Date.now() - started };
     }
   }
 
@@ -214,14 +219,9 @@ export class Canceller {
     return overrides === undefined ? this.options.retry : resolveRetryPolicy(overrides, this.options.retry);
   }
 
-  #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions) {
-    return {
-      policy,
-      deadline,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(this.#budget === undefined ? {} : { budget: this.#budget }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-    };
+  /** One literal (RetryRunOptions takes `undefined` for an absent field): no spread copies on every call. */
+  #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions): RetryRunOptions {
+    return { policy, deadline, signal: options.signal, budget: this.#budget, headers: options.headers };
   }
 }
 

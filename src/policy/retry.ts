@@ -71,6 +71,41 @@ function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
 }
 
+/**
+ * One attempt's AttemptInfo. Its signal is made only when the attempt reads `signal`: with no caller signal (the
+ * common case: a batch or a plain `cancel(name)`) the transports never do (`deadlineOnly`), so an attempt allocates
+ * this object alone. With a caller signal the link exists from the start, as `race` needs it.
+ */
+class Attempt implements AttemptInfo {
+  readonly attempt: number;
+  readonly deadline: number;
+  readonly deadlineOnly: boolean;
+  declare readonly headers?: Readonly<Record<string, string>>;
+  #link: AttemptSignal | undefined;
+
+  constructor(attempt: number, deadline: number, parent: AbortSignal | undefined, headers: Readonly<Record<string, string>> | undefined) {
+    this.attempt = attempt;
+    this.deadline = deadline;
+    this.deadlineOnly = parent === undefined;
+    if (headers !== undefined) this.headers = headers;
+    if (parent !== undefined) this.#link = new AttemptSignal(deadline, parent);
+  }
+
+  get signal(): AbortSignal {
+    this.#link ??= new AttemptSignal(this.deadline);
+    return this.#link.signal;
+  }
+
+  /** The attempt's promise, raced against the caller's abort when there is a caller signal. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return this.#link === undefined ? promise : this.#link.race(promise);
+  }
+
+  dispose(): void {
+    this.#link?.dispose();
+  }
+}
+
 function attemptRecord(attempt: number, code: Code, transport: TransportName | undefined, durationMs: number): AttemptRecord {
   return transport === undefined
     ? { attempt, code, codeName: codeName(code), durationMs }
@@ -100,20 +135,17 @@ export async function runWithRetry<T>(
         ?? new OperationsError(Code.DEADLINE_EXCEEDED, 'the deadline had passed before the first attempt');
     }
     const attemptEnd = attemptDeadline(policy.attemptTimeoutMs, deadline, startedAt);
-    const link = new AttemptSignal(attemptEnd, signal, startedAt);
-    const info: AttemptInfo = headers === undefined
-      ? { deadline: attemptEnd, signal: link.signal, attempt }
-      : { deadline: attemptEnd, signal: link.signal, headers, attempt };
+    const info = new Attempt(attempt, attemptEnd, signal, headers);
     let error: OperationsError;
     try {
-      const served = await link.race(attemptFn(info));
+      const served = await info.race(attemptFn(info));
       attempts.push(attemptRecord(attempt, Code.OK, served.transport, Date.now() - startedAt));
       budget?.recordSuccess();
       return { value: served.value, transport: served.transport, attempts };
     } catch (caught) {
       error = OperationsError.from(caught);
     } finally {
-      link.dispose();
+      info.dispose();
     }
     if (signal !== undefined && isAborted(signal)) {
       const cancelled = abortError(signal);

@@ -130,19 +130,29 @@ export class GrpcTransport implements Transport {
     this.#client.close();
   }
 
-  async #unary(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
+  /** Not async: without auth headers the call's own promise is returned as is (an async wrapper costs a promise more). */
+  #unary(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
     if (this.#getAuthHeaders === undefined) return this.#send(method, request, routingName, ctx, undefined);
-    return this.#send(method, request, routingName, ctx, await this.#getAuthHeaders());
+    return this.#getAuthHeaders().then(auth => this.#send(method, request, routingName, ctx, auth));
   }
 
   #send(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext, auth: Readonly<Record<string, string>> | undefined): Promise<unknown> {
     if (this.#closed) return Promise.reject(new OperationsError(Code.UNAVAILABLE, 'the gRPC transport is closed', { transport: 'grpc', reachedServer: false }));
-    const { signal } = ctx;
-    if (signal.aborted) return Promise.reject(abortError(signal));
+    // The call carries the deadline itself; a signal that could only say "deadline" is not even made (deadlineOnly).
+    const signal = ctx.deadlineOnly === true ? undefined : ctx.signal;
+    if (signal?.aborted === true) return Promise.reject(abortError(signal));
     const metadata = this.#baseMetadata.clone();
     metadata.set('x-goog-request-params', `name=${encodeURIComponent(routingName)}`);
     if (ctx.headers !== undefined) for (const [key, value] of Object.entries(ctx.headers)) metadata.set(key, value);
     if (auth !== undefined) for (const [key, value] of Object.entries(auth)) metadata.set(key, value);
+    if (signal === undefined) {
+      return new Promise((resolve, reject) => {
+        method(request, metadata, { deadline: ctx.deadline }, (error, response) => {
+          if (error === null) resolve(response);
+          else reject(toOperationsError(error));
+        });
+      });
+    }
     return new Promise((resolve, reject) => {
       let aborted = false;
       const onAbort = (): void => {

@@ -30,7 +30,7 @@ function abortedError(code: Code): OperationsError {
 
 /** The error for a call that is over before it starts: the signal has fired or the deadline has passed. */
 export function endedBeforeStart(ctx: AttemptContext): OperationsError | undefined {
-  if (ctx.signal.aborted) return abortedError(abortCode(ctx.signal));
+  if (ctx.deadlineOnly !== true && ctx.signal.aborted) return abortedError(abortCode(ctx.signal));
   if (Date.now() >= ctx.deadline) return abortedError(Code.DEADLINE_EXCEEDED);
   return undefined;
 }
@@ -49,6 +49,8 @@ export class RestExchange implements Dispatcher.DispatchHandler {
   #resolve!: (result: ExchangeResult) => void;
   #reject!: (error: unknown) => void;
   readonly #ctx: AttemptContext;
+  /** The caller's side of the attempt; undefined when only the deadline can end it (our timer enforces that). */
+  readonly #signal: AbortSignal | undefined;
   readonly #maxBytes: number;
   #timer: NodeJS.Timeout | undefined;
   #controller: Dispatcher.DispatchController | undefined;
@@ -67,7 +69,8 @@ export class RestExchange implements Dispatcher.DispatchHandler {
     });
     this.#ctx = ctx;
     this.#maxBytes = maxBytes;
-    ctx.signal.addEventListener('abort', this);
+    this.#signal = ctx.deadlineOnly === true ? undefined : ctx.signal;
+    this.#signal?.addEventListener('abort', this);
     this.#arm();
   }
 
@@ -106,7 +109,7 @@ export class RestExchange implements Dispatcher.DispatchHandler {
 
   end(why: 'deadline' | 'caller'): void {
     if (this.#settled) return;
-    const error = abortedError(why === 'deadline' ? Code.DEADLINE_EXCEEDED : abortCode(this.#ctx.signal));
+    const error = abortedError(why === 'deadline' || this.#signal === undefined ? Code.DEADLINE_EXCEEDED : abortCode(this.#signal));
     this.#ended = error;
     this.#settle();
     this.#reject(error);
@@ -168,6 +171,6 @@ export class RestExchange implements Dispatcher.DispatchHandler {
   #settle(): void {
     this.#settled = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#ctx.signal.removeEventListener('abort', this);
+    this.#signal?.removeEventListener('abort', this);
   }
 }

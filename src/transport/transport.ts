@@ -42,6 +42,12 @@ export interface AttemptContext {
   readonly signal: AbortSignal;
   /** Extra request headers / metadata for this call only (lower-case names), e.g. emulator fault injection. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * True when nothing but `deadline` can end this attempt early (the caller gave no signal). A transport that enforces
+   * `deadline` by itself may then leave `signal` unread: the retry loop makes it only when it is read, and an
+   * AbortController, a timer and a listener per call are a measurable share of a cancel's client CPU.
+   */
+  readonly deadlineOnly?: boolean;
 }
 
 /**
