@@ -17,6 +17,18 @@ function sanitizeCause(cause: unknown): unknown {
   return copy;
 }
 
+/**
+ * Text for a thrown value that is not an Error. `String()` itself throws for an object without a prototype or with a
+ * throwing `toString`, and `from` must never throw: those get their tag, `[object Object]`.
+ */
+function describeThrown(reason: unknown): string {
+  try {
+    return String(reason);
+  } catch {
+    return Object.prototype.toString.call(reason);
+  }
+}
+
 /** Which wire an error or result came over; errors raised before anything was sent have none. */
 export type TransportName = 'grpc' | 'rest';
 
@@ -100,7 +112,7 @@ export class OperationsError extends Error {
       const code = reason.name === 'AbortError' ? Code.CANCELLED : reason.name === 'TimeoutError' ? Code.DEADLINE_EXCEEDED : fallbackCode;
       return new OperationsError(code, reason.message, { cause: reason });
     }
-    return new OperationsError(fallbackCode, typeof reason === 'string' ? reason : String(reason));
+    return new OperationsError(fallbackCode, typeof reason === 'string' ? reason : describeThrown(reason));
   }
 
   /** A copy that also carries the attempt history (errors are immutable, so retries never rewrite one in place). */
