@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Canceller } from '../client/canceller.js';
 import type { CancelResult } from '../client/outcome.js';
 import { Code } from '../code.js';
 import { sleep } from '../policy/sleep.js';
 import { DeferredQueue, passSchedule } from './deferred.js';
-import { FingerprintSet } from './fingerprints.js';
+import { DEFAULT_FINGERPRINT_SLOTS, FingerprintSet } from './fingerprints.js';
 import { openJournal, readJournal, type Journal, type JournalRecord } from './journal.js';
 import { runPool } from './pool.js';
 import { AdaptiveRateLimiter } from './rate-limiter.js';
@@ -65,14 +65,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const stats = new BatchStats();
   const seen = new FingerprintSet();
   const limiter = new AdaptiveRateLimiter(options.ratePerSecond === undefined ? {} : { ratePerSecond: options.ratePerSecond });
-  const writers = await openWriters(options, seen, stats);
+  const { journal, output, final } = await openWriters(options);
   let deferred = new DeferredQueue();
   let inFlight = 0;
   const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
 
   const finish = (record: JournalRecord): void => {
-    writers.journal?.append(record);
-    writers.output?.append(record);
+    journal?.append(record);
+    output?.append(record);
     options.onRecord?.(record, stats);
   };
 
@@ -115,6 +115,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         stats.duplicates += 1;
         continue;
       }
+      if (final?.has(key) === true) {
+        stats.skippedFromJournal += 1;
+        continue;
+      }
       if ('name' in line) {
         yield line.name;
       } else {
@@ -154,35 +158,57 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     };
   } finally {
     await deferred.close();
-    await writers.journal?.close();
-    await writers.output?.close();
+    await journal?.close();
+    await output?.close();
   }
 }
 
 interface Writers {
   readonly journal: Journal | undefined;
   readonly output: Journal | undefined;
+  /** Keys already final in the journal or the output (a resume): not sent again. */
+  readonly final: FingerprintSet | undefined;
 }
 
 /**
  * Opens the journal and the output. On a resume the names already in either are final: they are remembered (as
- * fingerprints) so they are not sent again, and records the journal has but the output lost to a crash are copied
- * over, so the output ends with every input name exactly once.
+ * fingerprints, in their own table so the summary can tell them from duplicates in the input) so they are not sent
+ * again, and records the journal has but the output lost to a crash are copied over, so the output ends with every
+ * input name exactly once.
  */
-async function openWriters(options: BatchOptions, seen: FingerprintSet, stats: BatchStats): Promise<Writers> {
+async function openWriters(options: BatchOptions): Promise<Writers> {
   const resuming = options.journalPath !== undefined;
-  if (resuming && options.outputPath !== undefined && existsSync(options.outputPath)) {
-    for await (const record of readJournal(options.outputPath)) seen.add(recordKey(record));
+  const outputToRead = resuming && options.outputPath !== undefined && existsSync(options.outputPath) ? options.outputPath : undefined;
+  const journalToRead = options.journalPath !== undefined && existsSync(options.journalPath) ? options.journalPath : undefined;
+  const final = outputToRead === undefined && journalToRead === undefined
+    ? undefined
+    : finalSetFor(fileBytes(outputToRead) + fileBytes(journalToRead));
+  if (outputToRead !== undefined && final !== undefined) {
+    for await (const record of readJournal(outputToRead)) final.add(recordKey(record));
   }
   const output = options.outputPath === undefined ? undefined : await openJournal(options.outputPath, { truncate: !resuming });
-  if (options.journalPath !== undefined && existsSync(options.journalPath)) {
-    for await (const record of readJournal(options.journalPath)) {
-      stats.skippedFromJournal += 1;
-      if (seen.add(recordKey(record))) output?.append(record);
+  if (journalToRead !== undefined && final !== undefined) {
+    for await (const record of readJournal(journalToRead)) {
+      if (final.add(recordKey(record))) output?.append(record);
     }
   }
   const journal = options.journalPath === undefined ? undefined : await openJournal(options.journalPath);
-  return { journal, output };
+  return { journal, output, final };
+}
+
+/** A record line is well over 100 bytes (name, outcome, codes, transport, timing), so bytes / 100 bounds the records. */
+const MIN_RECORD_BYTES = 100;
+
+/** A table for the records `bytes` of journal can hold: small for a small journal, at most the default 32 MiB. */
+function finalSetFor(bytes: number): FingerprintSet {
+  const records = Math.ceil(bytes / MIN_RECORD_BYTES);
+  let slots = 1024;
+  while (slots * 0.75 < records && slots < DEFAULT_FINGERPRINT_SLOTS) slots *= 2;
+  return new FingerprintSet({ slots });
+}
+
+function fileBytes(path: string | undefined): number {
+  return path === undefined ? 0 : statSync(path).size;
 }
 
 function recordKey(record: JournalRecord): string {
