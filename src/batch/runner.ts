@@ -96,6 +96,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     else limiter.onSuccess();
     if (result.outcome === 'error' && DEFERRABLE.has(result.code) && !lastPass) {
       stats.deferred += 1;
+      // Not final, so not in stats.record; its requests still count in the summary's cost.
+      stats.attempts += result.attempts;
+      stats.retries += Math.max(0, result.attempts - 1);
       await queue.add(name, { code: result.code, codeName: result.codeName });
       return;
     }
