@@ -67,7 +67,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const limiter = new AdaptiveRateLimiter(options.ratePerSecond === undefined ? {} : { ratePerSecond: options.ratePerSecond });
   const { journal, output, final } = await openWriters(options);
   let deferred = new DeferredQueue();
-  let inFlight = 0;
+  /** Names taken from the input and not yet final (in flight, deferred, or dropped by an interrupt). */
+  let open = 0;
   const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
 
   const finish = (record: JournalRecord): void => {
@@ -79,18 +80,12 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const cancelOne = async (name: string, lastPass: boolean, queue: DeferredQueue): Promise<void> => {
     await limiter.acquire(options.signal).catch(() => undefined);
     if (options.signal.aborted) return;
-    inFlight += 1;
-    let result: CancelResult;
-    try {
-      result = await options.canceller.cancel(name, {
-        verify: options.verify,
-        ...(options.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: options.verifyTimeoutMs }),
-        ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-      });
-    } finally {
-      inFlight -= 1;
-    }
+    const result: CancelResult = await options.canceller.cancel(name, {
+      verify: options.verify,
+      ...(options.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: options.verifyTimeoutMs }),
+      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+    });
     const throttled = result.history.find(a => a.code === Code.RESOURCE_EXHAUSTED);
     if (throttled !== undefined) limiter.onPushback(result.error?.retryAfterMs);
     else limiter.onSuccess();
@@ -102,6 +97,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       await queue.add(name, { code: result.code, codeName: result.codeName });
       return;
     }
+    open -= 1;
     stats.record(result);
     finish(resultRecord(result));
   };
@@ -123,6 +119,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         continue;
       }
       if ('name' in line) {
+        open += 1;
         yield line.name;
       } else {
         const record = invalidRecord(line);
@@ -155,7 +152,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     }
     return {
       stats,
-      unfinished: deferred.size + inFlight,
+      unfinished: open,
       interrupted: options.signal.aborted,
       dedupeCapacityReached: seen.full,
     };

@@ -17,12 +17,18 @@ export function formatSummary(summary: BatchSummary): string {
     `  transports: ${table(stats.byTransport)}`,
   ];
   const skipped = [
-    stats.duplicates > 0 ? `${stats.duplicates} duplicates` : '',
+    stats.duplicates > 0 ? `${stats.duplicates} duplicate${stats.duplicates === 1 ? '' : 's'}` : '',
     stats.skippedFromJournal > 0 ? `${stats.skippedFromJournal} already final in the journal` : '',
     stats.otherShards > 0 ? `${stats.otherShards} in other shards` : '',
   ].filter(s => s !== '');
   if (skipped.length > 0) lines.push(`  skipped:    ${skipped.join(', ')}`);
-  if (summary.unfinished > 0) lines.push(`  unfinished: ${summary.unfinished} (run again with the same --journal to finish them)`);
+  if (summary.interrupted) {
+    // The input after the stop was never read, so the unfinished count alone would understate what is left.
+    lines.push(`  unfinished: ${summary.unfinished} names taken from the input and not final, and any input not read yet;`
+      + ' run the same command again with the same --journal to finish without sending final names twice');
+  } else if (summary.unfinished > 0) {
+    lines.push(`  unfinished: ${summary.unfinished} (run again with the same --journal to finish them)`);
+  }
   if (summary.dedupeCapacityReached) lines.push('  note:       the duplicate filter is full; later duplicates may be sent twice (harmless)');
   return lines.join('\n');
 }
