@@ -17,6 +17,11 @@ export interface ProgressOptions {
   readonly logIntervalMs?: number;
 }
 
+/** Input names dealt with: final this run, or skipped as duplicates or as already final in the journal. */
+function handled(stats: BatchStats): number {
+  return stats.finished + stats.duplicates + stats.skippedFromJournal;
+}
+
 function countsText(stats: BatchStats): string {
   const parts = [...stats.byOutcome.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`);
   return parts.length === 0 ? 'starting' : parts.join(', ');
@@ -54,7 +59,7 @@ export function createProgress(options: ProgressOptions): Progress {
   bar.start(options.total ?? 0, 0, { rate: '0', counts: 'starting', elapsed: '0' });
   return {
     update(stats) {
-      bar.update(stats.finished, {
+      bar.update(handled(stats), {
         rate: stats.ratePerSecond().toFixed(0),
         counts: countsText(stats),
         elapsed: ((Date.now() - stats.startedAt) / 1000).toFixed(0),

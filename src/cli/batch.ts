@@ -42,16 +42,34 @@ async function* listedNames(canceller: Canceller, parent: string, filter: string
   }
 }
 
-/** Counts lines of a regular file for the progress bar's total and ETA (about 50 ms per million lines). */
-async function countLines(path: string): Promise<number | undefined> {
+/**
+ * Counts the name lines of a regular file (not blank, not a `#` comment), the bar's total and ETA: each line's first
+ * bytes are looked at, then indexOf jumps to the next newline (well under a second for a million lines).
+ */
+async function countNameLines(path: string): Promise<number | undefined> {
   if (path === '-' || !(await stat(path)).isFile()) return undefined;
   let lines = 0;
-  let last = 10;
+  let atLineStart = true;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
-    last = chunk[chunk.length - 1] ?? last;
+    let i = 0;
+    while (i < chunk.length) {
+      if (!atLineStart) {
+        const newline = chunk.indexOf(10, i);
+        if (newline === -1) break;
+        atLineStart = true;
+        i = newline + 1;
+        continue;
+      }
+      const byte = chunk[i] as number;
+      if (byte === 10 || byte === 32 || byte === 9 || byte === 13) {
+        i += 1;
+        continue;
+      }
+      if (byte !== 35 /* # */) lines += 1;
+      atLineStart = false;
+    }
   }
-  return last === 10 ? lines : lines + 1;
+  return lines;
 }
 
 /** `lro-cancel batch`: see README "Batch". Returns the exit code. */
@@ -66,7 +84,7 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
   const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'tty' : 'log') : flags.progress;
   const progress = createProgress({
     mode,
-    total: mode === 'tty' && flags.input !== undefined && shard === undefined ? await countLines(flags.input) : undefined,
+    total: mode === 'tty' && flags.input !== undefined && shard === undefined ? await countNameLines(flags.input) : undefined,
     stream: process.stderr,
   });
   try {
