@@ -57,16 +57,20 @@ export function createProgress(options: ProgressOptions): Progress {
     barsize: 24,
   }, cliProgress.Presets.shades_classic);
   bar.start(options.total ?? 0, 0, { rate: '0', counts: 'starting', elapsed: '0' });
+  // Shown until the end once a later pass starts; an update must not wipe it.
+  let passText = '';
   return {
     update(stats) {
       bar.update(handled(stats), {
         rate: stats.ratePerSecond().toFixed(0),
-        counts: countsText(stats),
+        counts: `${passText}${countsText(stats)}`,
         elapsed: ((Date.now() - stats.startedAt) / 1000).toFixed(0),
       });
     },
     pass(pass, names) {
-      if (pass > 1) bar.update({ counts: `pass ${pass}: retrying ${names}` });
+      if (pass <= 1) return;
+      passText = `pass ${pass}: ${names} retried | `;
+      bar.update({ counts: `${passText}waiting` });
     },
     stop(stats) {
       this.update(stats);
