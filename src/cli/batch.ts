@@ -81,7 +81,9 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
   }
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
   const canceller = new Canceller(cancellerOptionsFrom(flags, { maxConcurrency: flags.concurrency }));
-  const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'tty' : 'log') : flags.progress;
+  // A bar redrawn on the terminal that --json lines also go to would garble both: log lines then.
+  const barFits = process.stderr.isTTY && !(flags.json === true && process.stdout.isTTY);
+  const mode = flags.progress === 'auto' ? (barFits ? 'tty' : 'log') : flags.progress;
   const progress = createProgress({
     mode,
     total: mode === 'tty' && flags.input !== undefined && shard === undefined ? await countNameLines(flags.input) : undefined,
