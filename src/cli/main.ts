@@ -10,12 +10,18 @@ import { integerAtLeast, numberAtLeast, oneOf } from './parse.js';
 import type { BatchFlags } from './batch.js';
 import { VERSION } from '../version.js';
 
-/** SIGINT once: stop starting work, drain, report, exit 130. Twice: exit at once. */
+/** SIGINT (or a closed stdout) once: stop starting work, drain, report, exit 130. Twice: exit at once. */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   process.on('SIGINT', () => {
     if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
     controller.abort(new Error('interrupted (SIGINT)'));
+  });
+  // The reader went away (`lro-cancel batch --json | head`): stop and drain as SIGINT does, rather than die on an
+  // unhandled EPIPE with a stack trace and calls in flight.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (!controller.signal.aborted) controller.abort(new Error('stdout closed'));
   });
   return controller.signal;
 }
