@@ -1,0 +1,155 @@
+/**
+ * The checks of a soak run, made after it from what the batch wrote (output and journal) and what the emulator saved
+ * (its state file, written on its last close): every claim is checked against the server's side.
+ */
+import { readFileSync } from 'node:fs';
+import { readJournal } from '../src/batch/journal.js';
+import { decodeState } from '../src/emulator/state-file.js';
+import { StatsRecorder, type EmulatorStats } from '../src/emulator/stats.js';
+import { OperationStore } from '../src/emulator/store.js';
+import { parentOf, parseOperationName } from '../src/names.js';
+
+export interface SoakEvidence {
+  readonly names: readonly string[];
+  readonly outputPath: string;
+  readonly journalPath: string;
+  /** The emulator's state file after its last close. */
+  readonly statePath: string;
+  /** Cancels each name had received when it was first seen final in the journal. */
+  readonly frozen: ReadonlyMap<string, number>;
+  /** Names retried by passes 2, 3, ...; undefined entries for passes that did not run. */
+  readonly passSizes: readonly (number | undefined)[];
+  readonly verify: boolean;
+  /**
+   * No restarts and no dropped connections: every call's first attempt reaches the emulator, so requests beyond one
+   * per call are exactly the retries received, and must not be negative either.
+   */
+  readonly everyCallArrives: boolean;
+}
+
+export interface SoakFigures {
+  names: number;
+  results: number;
+  resultsMissing: number;
+  resultsDuplicated: number;
+  resultsUnknown: number;
+  journalRecords: number;
+  outcomes: Record<string, number>;
+  storeDisagreements: number;
+  /** Names seen final in the journal during the run whose cancel count grew afterwards. */
+  cancelledAfterFinal: number;
+  namesWatchedAfterFinal: number;
+  passes: number;
+  cancelCalls: number;
+  getCalls: number;
+  requestsReceived: number;
+  okAnswers: number;
+  /** Requests received beyond one per call (at most the retries the client sent; negative when calls never arrived). */
+  extraRequests: number;
+  /** gRFC A6 with 10 tokens and ratio 0.1: retries <= 5 + 0.1 x successes. */
+  retryAllowance: number;
+  faults: { unavailableOrDropped: number; resourceExhausted: number };
+  /** Cancels that found their operation already done: a resend after an answer lost to a dropped connection or restart. */
+  cancelsAfterDone: number;
+}
+
+function restoredEmulator(statePath: string): { store: OperationStore; stats: EmulatorStats } {
+  const recorder = new StatsRecorder();
+  const saved = decodeState(readFileSync(statePath), statePath, recorder.exportState().calls.length);
+  const store = new OperationStore(() => 0, { doneFraction: 0, durationMs: 0, uncancellableFraction: 0 });
+  store.restoreState(saved.store);
+  recorder.restoreState(saved.stats);
+  return { store, stats: recorder.snapshot(index => store.names.nameAt(index)) };
+}
+
+/** What the store must say for each outcome (every seeded operation can be cancelled and runs for a day). */
+const EXPECTED_STATE: Readonly<Record<string, string>> = { cancelled: 'cancelled', requested: 'cancelled', completed: 'succeeded', failed: 'failed' };
+
+/** Runs every check; `problems` says what failed, in words, with a few examples each. */
+export async function verifySoak(evidence: SoakEvidence): Promise<{ figures: SoakFigures; problems: string[] }> {
+  const problems: string[] = [];
+  const wanted = new Set(evidence.names);
+  const results = new Map<string, { outcome: string; code: unknown }>();
+  let duplicated = 0;
+  let unknown = 0;
+  let lines = 0;
+  for await (const record of readJournal(evidence.outputPath)) {
+    lines += 1;
+    if (!wanted.has(record.name)) unknown += 1;
+    else if (results.has(record.name)) duplicated += 1;
+    else results.set(record.name, { outcome: record.outcome, code: record['code'] });
+  }
+  let journalRecords = 0;
+  const journaled = new Set<string>();
+  for await (const record of readJournal(evidence.journalPath)) {
+    journalRecords += 1;
+    journaled.add(record.name);
+  }
+  if (journaled.size !== journalRecords || journaled.size !== evidence.names.length) {
+    problems.push(`the journal holds ${journalRecords} records of ${journaled.size} names for ${evidence.names.length} input names`);
+  }
+  const missing = evidence.names.filter(name => !results.has(name));
+  if (missing.length > 0) problems.push(`${missing.length} names have no result, e.g. ${missing.slice(0, 3).join(', ')}`);
+  if (duplicated > 0) problems.push(`${duplicated} names have more than one result`);
+  if (unknown > 0) problems.push(`${unknown} results name something that was not in the input`);
+
+  const { store, stats } = restoredEmulator(evidence.statePath);
+  const outcomes: Record<string, number> = {};
+  const disagreements: string[] = [];
+  for (const [name, result] of results) {
+    outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+    const parsed = parseOperationName(name);
+    const index = store.names.indexOf(parentOf(parsed), parsed.operation);
+    const state = index < 0 ? 'missing' : store.record(index, Date.now()).state;
+    const expected = EXPECTED_STATE[result.outcome];
+    if (expected === undefined ? result.outcome !== 'error' : state !== expected) disagreements.push(`${name}: ${result.outcome}, store ${state}`);
+  }
+  if (disagreements.length > 0) problems.push(`${disagreements.length} results disagree with the store, e.g. ${disagreements.slice(0, 3).join('; ')}`);
+  if ((outcomes['error'] ?? 0) > 0) problems.push(`${outcomes['error'] ?? 0} names ended in error (more passes needed?)`);
+
+  const afterFinal: string[] = [];
+  for (const [name, count] of evidence.frozen) {
+    const now = stats.cancels.byName.get(name)?.received ?? 0;
+    if (now !== count) afterFinal.push(`${name}: ${count} -> ${now}`);
+  }
+  if (afterFinal.length > 0) problems.push(`${afterFinal.length} names got cancels after they were final, e.g. ${afterFinal.slice(0, 3).join('; ')}`);
+
+  const passes = evidence.passSizes.reduce<number>((last, size, pass) => (size === undefined ? last : pass), 1);
+  const cancelCalls = evidence.names.length + evidence.passSizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
+  const getCalls = evidence.verify ? [...results.values()].filter(result => result.code === 0).length : 0;
+  const cancelOrGet = (method: 'CancelOperation' | 'GetOperation'): number => stats.byMethod[method];
+  const requestsReceived = cancelOrGet('CancelOperation') + cancelOrGet('GetOperation');
+  const okAnswers = (stats.byMethodCode.CancelOperation.OK ?? 0) + (stats.byMethodCode.GetOperation.OK ?? 0);
+  const extraRequests = requestsReceived - cancelCalls - getCalls;
+  const retryAllowance = 5 + Math.floor(0.1 * okAnswers);
+  if (extraRequests > retryAllowance) {
+    problems.push(`${extraRequests} requests beyond one per call, more than the retry budget allows (${retryAllowance})`);
+  }
+  if (evidence.everyCallArrives && extraRequests < 0) {
+    problems.push(`${-extraRequests} calls never reached the emulator, though nothing stopped them (miscounted calls?)`);
+  }
+  return {
+    figures: {
+      names: evidence.names.length,
+      results: lines,
+      resultsMissing: missing.length,
+      resultsDuplicated: duplicated,
+      resultsUnknown: unknown,
+      journalRecords,
+      outcomes,
+      storeDisagreements: disagreements.length,
+      cancelledAfterFinal: afterFinal.length,
+      namesWatchedAfterFinal: evidence.frozen.size,
+      passes,
+      cancelCalls,
+      getCalls,
+      requestsReceived,
+      okAnswers,
+      extraRequests,
+      retryAllowance,
+      faults: { unavailableOrDropped: stats.byCode.UNAVAILABLE ?? 0, resourceExhausted: stats.byCode.RESOURCE_EXHAUSTED ?? 0 },
+      cancelsAfterDone: stats.cancels.afterDone,
+    },
+    problems,
+  };
+}
