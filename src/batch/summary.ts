@@ -22,13 +22,9 @@ export function formatSummary(summary: BatchSummary): string {
     stats.otherShards > 0 ? `${stats.otherShards} in other shards` : '',
   ].filter(s => s !== '');
   if (skipped.length > 0) lines.push(`  skipped:    ${skipped.join(', ')}`);
-  if (summary.interrupted) {
-    // The input after the stop was never read, so the unfinished count alone would understate what is left.
-    lines.push(`  unfinished: ${summary.unfinished} names taken from the input and not final, and any input not read yet;`
-      + ' run the same command again with the same --journal to finish without sending final names twice');
-  } else if (summary.unfinished > 0) {
-    lines.push(`  unfinished: ${summary.unfinished} (run again with the same --journal to finish them)`);
-  }
+  if (summary.unfinished > 0) lines.push(`  unfinished: ${summary.unfinished} names read but not final`);
+  // Stopped early, the input after the stop was never read either; the journal is what makes a rerun cheap.
+  if (summary.interrupted) lines.push('  resume:     run the same command with the same --journal; names already final are not sent again');
   if (summary.dedupeCapacityReached) lines.push('  note:       the duplicate filter is full; later duplicates may be sent twice (harmless)');
   return lines.join('\n');
 }
