@@ -54,7 +54,8 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
   try {
     return toRecord(await source.getRequestHeaders(url));
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    // Not String(cause): a source may reject with anything, and an object without a prototype cannot be stringified.
+    const reason = OperationsError.from(cause).rawMessage;
     throw new OperationsError(Code.UNAUTHENTICATED,
       `could not get credentials (Application Default Credentials: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or use --insecure against an emulator): ${reason}`);
   }
