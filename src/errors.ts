@@ -1,5 +1,5 @@
 import { Code, codeName, httpStatusOf, isCode, type CodeName } from './code.js';
-import { redact } from './redact.js';
+import { redact, redactStructure } from './redact.js';
 
 /**
  * The cause as it may be shown: library errors can carry request configs with `Authorization` headers (gaxios) or
@@ -95,7 +95,8 @@ export class OperationsError extends Error {
     this.codeName = codeName(safeCode);
     this.httpStatus = init.httpStatus ?? httpStatusOf(safeCode);
     this.rawMessage = rawMessage;
-    this.details = init.details ?? [];
+    // Details are the server's data too: a proxy may have echoed the request's credentials into them.
+    this.details = init.details === undefined || init.details.length === 0 ? [] : redactStructure(init.details);
     this.transport = init.transport;
     this.attempts = init.attempts ?? [];
     this.retryAfterMs = init.retryAfterMs;
