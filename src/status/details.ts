@@ -1,6 +1,5 @@
-import { protobuf } from 'google-gax';
 import type { ErrorDetail } from '../errors.js';
-import { loadProtos } from '../protos.js';
+import { loadProtos, protobuf } from '../protos.js';
 
 /**
  * google.rpc error details in one shape for both transports: the proto3 JSON form a Google REST API puts in its error

@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { parseOperationName, parseParentName } from '../names.js';
@@ -66,7 +66,10 @@ function expectEmpty(text: string, rpc: string): void {
  */
 class RestTransport implements Transport {
   readonly name = 'rest' as const;
-  readonly #pool: Pool;
+  /** Made on the first call: undici takes ~70 ms to load, which `auto` never needs while gRPC gets through. */
+  #pool: Pool | undefined;
+  #opening: Promise<Pool> | undefined;
+  readonly #poolOptions: Pool.Options;
   readonly #origin: string;
   readonly #routes: ReadonlyMap<OperationsRpc, Route>;
   readonly #profileKey: string;
@@ -84,11 +87,20 @@ class RestTransport implements Transport {
     this.#maxResponseBytes = checkCount('maxResponseBytes', options.maxResponseBytes);
     this.#headers = new RequestHeaders(options.userAgentHeaders);
     const ca = options.caCertificate;
-    this.#pool = new Pool(origin, {
+    this.#poolOptions = {
       connections: checkCount('connections', options.connections),
       pipelining: 1,
       ...(ca === undefined ? {} : { connect: { ca: typeof ca === 'string' ? ca : Buffer.from(ca) } }),
+    };
+  }
+
+  /** The pool, importing undici on first use (once, however many calls wait for it). */
+  #openPool(): Promise<Pool> {
+    this.#opening ??= import('undici').then(({ Pool }) => {
+      this.#pool = new Pool(this.#origin, this.#poolOptions);
+      return this.#pool;
     });
+    return this.#opening;
   }
 
   async cancelOperation(name: string, ctx: AttemptContext): Promise<void> {
@@ -117,7 +129,8 @@ class RestTransport implements Transport {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#pool.close();
+    // A pool still being made is closed once it exists; a call that was waiting for it then finds #closing set.
+    this.#closing ??= this.#opening === undefined ? Promise.resolve() : this.#opening.then(pool => pool.close());
     return this.#closing;
   }
 
@@ -127,14 +140,17 @@ class RestTransport implements Transport {
     if (route === undefined) {
       throw new OperationsError(Code.UNIMPLEMENTED, `the REST profile ${this.#profileKey} has no http rule for ${rpc}`, { transport: 'rest' });
     }
-    if (this.#closing !== undefined) {
-      throw new OperationsError(Code.UNAVAILABLE, 'the REST transport is closed', { transport: 'rest', reachedServer: false });
-    }
+    if (this.#closing !== undefined) throw closedError();
     let built: BuiltRequest;
     try {
       built = buildRequest(route, fields);
     } catch (error) {
       throw asRestError(OperationsError.from(error, Code.INVALID_ARGUMENT));
+    }
+    let pool = this.#pool;
+    if (pool === undefined) {
+      pool = await this.#openPool();
+      if (this.#closing !== undefined) throw closedError();
     }
     const early = endedBeforeStart(ctx);
     if (early !== undefined) throw early;
@@ -146,7 +162,7 @@ class RestTransport implements Transport {
       auth = Promise.reject(error);
     }
     auth.then(
-      headers => this.#send(exchange, route, built, ctx, headers),
+      headers => this.#send(exchange, pool, route, built, ctx, headers),
       error => exchange.fail(authError(error)),
     );
     let result: ExchangeResult;
@@ -168,7 +184,7 @@ class RestTransport implements Transport {
     throw asRestError(error);
   }
 
-  #send(exchange: RestExchange, route: Route, built: BuiltRequest, ctx: AttemptContext, auth: Readonly<Record<string, string>>): void {
+  #send(exchange: RestExchange, pool: Pool, route: Route, built: BuiltRequest, ctx: AttemptContext, auth: Readonly<Record<string, string>>): void {
     let headers: Readonly<Record<string, string>>;
     try {
       headers = this.#headers.build(auth, ctx.headers, built.body !== undefined);
@@ -176,8 +192,12 @@ class RestTransport implements Transport {
       exchange.fail(error);
       return;
     }
-    exchange.send(this.#pool, { origin: this.#origin, method: route.method, path: built.path, headers, body: built.body ?? null });
+    exchange.send(pool, { origin: this.#origin, method: route.method, path: built.path, headers, body: built.body ?? null });
   }
+}
+
+function closedError(): OperationsError {
+  return new OperationsError(Code.UNAVAILABLE, 'the REST transport is closed', { transport: 'rest', reachedServer: false });
 }
 
 /** A credential source failure is UNAUTHENTICATED (nothing was sent), its message redacted like any other. */
