@@ -1,0 +1,67 @@
+/**
+ * Cancels per second, client CPU per cancel and latency: every client at every concurrency, each run in a fresh
+ * worker process against fresh operations, `runs` rounds. Rounds go client by client inside, so a slow phase of the
+ * shared machine spreads over all clients instead of landing on one.
+ */
+import { join } from 'node:path';
+import type { ClientName } from './bench-clients.js';
+import { runWorker, writeFreshNames, type Emulator, type MeasuredRun } from './bench-processes.js';
+
+export interface ThroughputPlan {
+  readonly clients: readonly ClientName[];
+  readonly concurrencies: readonly number[];
+  /** Measured cancels per run at each concurrency. */
+  readonly countAt: (concurrency: number) => number;
+  readonly warmup: number;
+  readonly runs: number;
+}
+
+export interface ThroughputRun {
+  readonly client: ClientName;
+  readonly concurrency: number;
+  readonly perSecond: number;
+  readonly cpuUsPerCancel: number;
+  readonly emulatorCpuUsPerCancel: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+function summarize(client: ClientName, concurrency: number, run: MeasuredRun): ThroughputRun {
+  return {
+    client,
+    concurrency,
+    perSecond: run.count / (run.wallMs / 1000),
+    cpuUsPerCancel: run.cpuUs / run.count,
+    emulatorCpuUsPerCancel: run.emulatorCpuUs / run.count,
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+  };
+}
+
+export async function measureThroughput(
+  emulator: Emulator,
+  plan: ThroughputPlan,
+  tmpDir: string,
+  log: (line: string) => void,
+): Promise<ThroughputRun[]> {
+  const runs: ThroughputRun[] = [];
+  let serial = 0;
+  for (let round = 1; round <= plan.runs; round++) {
+    for (const concurrency of plan.concurrencies) {
+      for (const client of plan.clients) {
+        serial++;
+        const namesFile = join(tmpDir, `names-${serial}.txt`);
+        await writeFreshNames(emulator.endpoints, plan.warmup + plan.countAt(concurrency), `t${serial}`, namesFile);
+        const measured = await runWorker(
+          { ...emulator.endpoints, client, concurrency, namesFile, warmup: plan.warmup },
+          emulator.child.pid as number,
+        );
+        const run = summarize(client, concurrency, measured);
+        runs.push(run);
+        log(`round ${round} c=${concurrency} ${client}: ${Math.round(run.perSecond)}/s, ${Math.round(run.cpuUsPerCancel)} us CPU/cancel, `
+          + `p50 ${run.p50Ms.toFixed(3)} ms, p99 ${run.p99Ms.toFixed(3)} ms, emulator ${Math.round(run.emulatorCpuUsPerCancel)} us/cancel`);
+      }
+    }
+  }
+  return runs;
+}
