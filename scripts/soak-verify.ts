@@ -48,7 +48,7 @@ export interface SoakFigures {
   extraRequests: number;
   /** gRFC A6 with 10 tokens and ratio 0.1: retries <= 5 + 0.1 x successes. */
   retryAllowance: number;
-  faults: { unavailableOrDropped: number; resourceExhausted: number };
+  faults: { unavailable: number; resourceExhausted: number; dropped: number };
   /** Cancels that found their operation already done: a resend after an answer lost to a dropped connection or restart. */
   cancelsAfterDone: number;
 }
@@ -147,7 +147,11 @@ export async function verifySoak(evidence: SoakEvidence): Promise<{ figures: Soa
       okAnswers,
       extraRequests,
       retryAllowance,
-      faults: { unavailableOrDropped: stats.byCode.UNAVAILABLE ?? 0, resourceExhausted: stats.byCode.RESOURCE_EXHAUSTED ?? 0 },
+      faults: {
+        unavailable: (stats.byCode.UNAVAILABLE ?? 0) - stats.dropped,
+        resourceExhausted: stats.byCode.RESOURCE_EXHAUSTED ?? 0,
+        dropped: stats.dropped,
+      },
       cancelsAfterDone: stats.cancels.afterDone,
     },
     problems,

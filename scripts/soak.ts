@@ -150,7 +150,7 @@ function report(f: SoakFigures, restarts: number, durationMs: number, problems: 
   log(`${f.names} names in ${(durationMs / 1000).toFixed(1)} s, ${f.passes} passes, ${restarts} emulator restarts`);
   log(`results: ${f.results} lines, missing ${f.resultsMissing}, duplicated ${f.resultsDuplicated}, unknown ${f.resultsUnknown}; outcomes: ${outcomes}`);
   log(`store disagreements: ${f.storeDisagreements}; cancels after final: ${f.cancelledAfterFinal} (of ${f.namesWatchedAfterFinal} names watched)`);
-  log(`faults answered: ${f.faults.unavailableOrDropped} UNAVAILABLE (injected or dropped), ${f.faults.resourceExhausted} RESOURCE_EXHAUSTED`);
+  log(`faults injected: ${f.faults.unavailable} UNAVAILABLE, ${f.faults.resourceExhausted} RESOURCE_EXHAUSTED, ${f.faults.dropped} connections dropped`);
   log(`requests: ${f.requestsReceived} received for ${f.cancelCalls} cancel + ${f.getCalls} get calls: ${f.extraRequests} beyond one per call, budget allows ${f.retryAllowance} (${f.okAnswers} OK answers)`);
   log(`cancels that found the operation already done (resends after a lost answer): ${f.cancelsAfterDone}`);
   log(problems.length === 0 ? 'every check passed' : `FAILED:\n  - ${problems.join('\n  - ')}`);

@@ -77,6 +77,20 @@ describe('global fault mix and latency jitter', () => {
     }
   });
 
+  test('dropped connections are counted apart in the stats (and as UNAVAILABLE with the others)', async () => {
+    const emulator = await startTestEmulator({ failMix: { DROP: 1 } });
+    try {
+      const [name = ''] = emulator.createOperations({ count: 1 });
+      for (let i = 0; i < 3; i++) await fetch(`${emulator.restUrl}/v1/${name}`).catch(() => undefined);
+      const stats = emulator.stats();
+      assert.equal(stats.dropped, 3);
+      assert.equal(stats.byCode.UNAVAILABLE, 3);
+      assert.equal(emulator.getOperation(name)?.state, 'running');
+    } finally {
+      await emulator.close();
+    }
+  });
+
   test('--fail-mix is parsed from NAME=SHARE pairs, and a bad list exits 2 naming the flag', async () => {
     const { command, args } = emulatorCliCommand();
     const bad = spawn(command, [...args, '--fail-mix', 'UNAVAILABLE=0.7,DROP=0.7'], { stdio: ['ignore', 'ignore', 'pipe'] });

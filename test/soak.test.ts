@@ -27,7 +27,7 @@ interface Figures {
   namesWatchedAfterFinal: number;
   extraRequests: number;
   retryAllowance: number;
-  faults: { unavailableOrDropped: number; resourceExhausted: number };
+  faults: { unavailable: number; resourceExhausted: number; dropped: number };
   outcomes: Record<string, number>;
   restarts: number;
   problems: string[];
@@ -52,7 +52,8 @@ const QUICK = ['--pass-delay-ms', '100', '--max-pass-delay-ms', '500', '--snapsh
 
 describe('fault soak, short runs', () => {
   test('5,000 names under 20% UNAVAILABLE, 5% RESOURCE_EXHAUSTED, dropped connections, jitter and an emulator restart', async () => {
-    const { figures, stderr } = await runSoak(['--names', '5000', '--restarts', '1', '--down-ms', '500', ...QUICK]);
+    const mix = 'UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.002';
+    const { figures, stderr } = await runSoak(['--names', '5000', '--restarts', '1', '--down-ms', '500', '--fail-mix', mix, ...QUICK]);
     assert.equal(figures.names, 5000);
     assert.equal(figures.restarts, 1);
     assert.equal(figures.resultsMissing, 0);
@@ -61,7 +62,7 @@ describe('fault soak, short runs', () => {
     assert.equal(figures.storeDisagreements, 0);
     assert.equal(figures.cancelledAfterFinal, 0);
     assert.ok(figures.namesWatchedAfterFinal > 2500, `names watched after they were final: ${figures.namesWatchedAfterFinal}`);
-    assert.ok(figures.faults.unavailableOrDropped > 500 && figures.faults.resourceExhausted > 100, JSON.stringify(figures.faults));
+    assert.ok(figures.faults.unavailable > 500 && figures.faults.resourceExhausted > 100 && figures.faults.dropped > 0, JSON.stringify(figures.faults));
     assert.equal(figures.outcomes['error'], undefined, stderr);
     assert.ok(figures.extraRequests <= figures.retryAllowance);
   });

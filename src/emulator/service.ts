@@ -170,7 +170,10 @@ export class OperationsService {
         if (denied !== undefined) throw denied;
       }
       const fault = this.faults.decide(header, target instanceof ApiError ? undefined : target.project, Date.now());
-      if (fault === DROP) throw DropConnection;
+      if (fault === DROP) {
+        this.stats.recordDropped();
+        throw DropConnection;
+      }
       if (fault !== undefined) throw fault;
       if (method === 'CancelOperation' && this.faults.settings.unimplemented) throw unimplemented(method);
       if (target instanceof ApiError) throw target;

@@ -37,6 +37,7 @@ interface Header {
   readonly cancelsReceived: number;
   readonly cancelsAfterDone: number;
   readonly rejected: number;
+  readonly dropped: number;
 }
 
 /** One buffer holding the state; the arrays are copied in, so the store may change while it is written. */
@@ -55,6 +56,7 @@ export function encodeState(state: SavedState, savedAtMs: number = Date.now()): 
     cancelsReceived: stats.cancelsReceived,
     cancelsAfterDone: stats.cancelsAfterDone,
     rejected: stats.rejected,
+    dropped: stats.dropped,
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
@@ -97,7 +99,7 @@ export function decodeState(bytes: Buffer, path: string, callSlots: number): Sav
     throw corrupt(path, 'its header is not JSON');
   }
   if (header.version !== VERSION) throw corrupt(path, `version ${JSON.stringify(header.version)}, expected ${VERSION}`);
-  const counts = [header.grpcPort, header.restPort, header.records, header.counted, header.cancelsReceived, header.cancelsAfterDone, header.rejected];
+  const counts = [header.grpcPort, header.restPort, header.records, header.counted, header.cancelsReceived, header.cancelsAfterDone, header.rejected, header.dropped];
   if (!counts.every(isCount) || !Array.isArray(header.blocks) || !Array.isArray(header.otherCancels)
     || !Array.isArray(header.calls) || header.calls.length !== callSlots || !header.calls.every(isCount)) {
     throw corrupt(path, 'its header does not have the expected fields');
@@ -124,6 +126,7 @@ export function decodeState(bytes: Buffer, path: string, callSlots: number): Sav
       cancelsReceived: header.cancelsReceived,
       cancelsAfterDone: header.cancelsAfterDone,
       rejected: header.rejected,
+      dropped: header.dropped,
     },
   };
 }

@@ -33,6 +33,8 @@ export interface EmulatorStats {
    * limit, malformed HTTP.
    */
   readonly rejected: number;
+  /** Calls answered by cutting the connection (a DROP fault); they are also counted as UNAVAILABLE above. */
+  readonly dropped: number;
 }
 
 const TRANSPORTS: readonly Transport[] = ['grpc', 'rest'];
@@ -57,6 +59,7 @@ export interface StatsState {
   readonly cancelsReceived: number;
   readonly cancelsAfterDone: number;
   readonly rejected: number;
+  readonly dropped: number;
 }
 
 export class StatsRecorder {
@@ -69,6 +72,7 @@ export class StatsRecorder {
   private cancelsReceived = 0;
   private cancelsAfterDone = 0;
   private rejectedCount = 0;
+  private droppedCount = 0;
   private resets = 0;
 
   record(method: Method, transport: Transport, code: number): void {
@@ -99,6 +103,10 @@ export class StatsRecorder {
     this.rejectedCount++;
   }
 
+  recordDropped(): void {
+    this.droppedCount++;
+  }
+
   /** A copy of every counter, for a state file. */
   exportState(): StatsState {
     return {
@@ -109,6 +117,7 @@ export class StatsRecorder {
       cancelsReceived: this.cancelsReceived,
       cancelsAfterDone: this.cancelsAfterDone,
       rejected: this.rejectedCount,
+      dropped: this.droppedCount,
     };
   }
 
@@ -125,6 +134,7 @@ export class StatsRecorder {
     this.cancelsReceived = state.cancelsReceived;
     this.cancelsAfterDone = state.cancelsAfterDone;
     this.rejectedCount = state.rejected;
+    this.droppedCount = state.dropped;
     this.resets++;
   }
 
@@ -147,6 +157,7 @@ export class StatsRecorder {
     this.cancelsReceived = 0;
     this.cancelsAfterDone = 0;
     this.rejectedCount = 0;
+    this.droppedCount = 0;
   }
 
   /** A copy; `nameAt` turns a store record index into its name. */
@@ -183,6 +194,7 @@ export class StatsRecorder {
       total, byMethod, byTransport, byCode, byMethodCode, byTransportMethod,
       cancels: { received: this.cancelsReceived, afterDone: this.cancelsAfterDone, byName },
       rejected: this.rejectedCount,
+      dropped: this.droppedCount,
     };
   }
 }
