@@ -4,7 +4,8 @@ import type { BatchStats } from './stats.js';
 export interface Progress {
   update(stats: BatchStats): void;
   pass(pass: number, names: number): void;
-  stop(stats: BatchStats): void;
+  /** Ends it with a last line from `stats`; without them (the run failed) it only ends, restoring the terminal. */
+  stop(stats?: BatchStats): void;
 }
 
 export interface ProgressOptions {
@@ -43,7 +44,10 @@ export function createProgress(options: ProgressOptions): Progress {
     return {
       update(stats) { last = stats; },
       pass(pass, names) { if (pass > 1) options.stream.write(`[batch] pass ${pass}: retrying ${names} names that met a degraded service\n`); },
-      stop(stats) { clearInterval(timer); line(stats); },
+      stop(stats) {
+        clearInterval(timer);
+        if (stats !== undefined) line(stats);
+      },
     };
   }
   const bar = new cliProgress.SingleBar({
@@ -57,6 +61,9 @@ export function createProgress(options: ProgressOptions): Progress {
     barsize: 24,
   }, cliProgress.Presets.shades_classic);
   bar.start(options.total ?? 0, 0, { rate: '0', counts: 'starting', elapsed: '0' });
+  // The bar hides the cursor; a process that exits without stop() (a second SIGINT) must not leave it hidden.
+  const showCursor = (): void => { options.stream.write('\n\x1b[?25h'); };
+  process.once('exit', showCursor);
   // Shown until the end once a later pass starts; an update must not wipe it.
   let passText = '';
   return {
@@ -73,7 +80,8 @@ export function createProgress(options: ProgressOptions): Progress {
       bar.update({ counts: `${passText}waiting` });
     },
     stop(stats) {
-      this.update(stats);
+      process.off('exit', showCursor);
+      if (stats !== undefined) this.update(stats);
       bar.stop();
     },
   };

@@ -119,6 +119,9 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
     if (summary.interrupted) return ExitCode.INTERRUPTED;
     const failures = summary.stats.count('error') + summary.stats.count('denied');
     return failures > 0 ? ExitCode.FAILURES : ExitCode.OK;
+  } catch (error) {
+    progress.stop(); // a failed listing or journal write must not leave the bar's line open and the cursor hidden
+    throw error;
   } finally {
     await canceller.close();
   }
