@@ -28,6 +28,7 @@ describe('lro-cancel batch and SIGINT', () => {
     const { journal, output, args } = batchFiles(dir, 'int', names, ['--concurrency', '16']);
     const interrupted = await signalAfterRecords(args, { emulator }, journal, 100, 'SIGINT');
     assert.equal(interrupted.code, 130, interrupted.stderr);
+    assert.match(interrupted.stderr, /^\[batch\] stopping: draining calls in flight; a second SIGINT exits at once$/m);
     assert.match(interrupted.stderr, /^Interrupted: \d+ names in /m);
     assert.match(interrupted.stderr, /^  resume: +run the same command with the same --journal/m);
     const journaled = readJsonLines(journal); // throws on a line that is not one whole JSON object

@@ -4,6 +4,8 @@ import type { BatchStats } from './stats.js';
 export interface Progress {
   update(stats: BatchStats): void;
   pass(pass: number, names: number): void;
+  /** Says the run is stopping (SIGINT): in-flight calls are finishing, which can take up to a call's deadline. */
+  stopping(): void;
   /** Ends it with a last line from `stats`; without them (the run failed) it only ends, restoring the terminal. */
   stop(stats?: BatchStats): void;
 }
@@ -17,6 +19,8 @@ export interface ProgressOptions {
   /** @default 5000 */
   readonly logIntervalMs?: number;
 }
+
+const STOPPING = 'stopping: draining calls in flight';
 
 /** Input names dealt with: final this run, or skipped as duplicates or as already final in the journal. */
 function handled(stats: BatchStats): number {
@@ -33,7 +37,7 @@ function countsText(stats: BatchStats): string {
  * everything else (CI, Kubernetes logs), where a redrawn bar would be noise. Both read the same running stats.
  */
 export function createProgress(options: ProgressOptions): Progress {
-  if (options.mode === 'none') return { update() {}, pass() {}, stop() {} };
+  if (options.mode === 'none') return { update() {}, pass() {}, stopping() {}, stop() {} };
   if (options.mode === 'log') {
     let last: BatchStats | undefined;
     const line = (stats: BatchStats): void => {
@@ -44,6 +48,7 @@ export function createProgress(options: ProgressOptions): Progress {
     return {
       update(stats) { last = stats; },
       pass(pass, names) { if (pass > 1) options.stream.write(`[batch] pass ${pass}: retrying ${names} names that met a degraded service\n`); },
+      stopping() { options.stream.write(`[batch] ${STOPPING}; a second SIGINT exits at once\n`); },
       stop(stats) {
         clearInterval(timer);
         if (stats !== undefined) line(stats);
@@ -78,6 +83,10 @@ export function createProgress(options: ProgressOptions): Progress {
       if (pass <= 1) return;
       passText = `pass ${pass}: ${names} retried | `;
       bar.update({ counts: `${passText}waiting` });
+    },
+    stopping() {
+      passText = `${STOPPING}, Ctrl-C again quits | `;
+      bar.update({ counts: passText });
     },
     stop(stats) {
       process.off('exit', showCursor);

@@ -89,6 +89,8 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
     total: mode === 'tty' && flags.input !== undefined && shard === undefined ? await countNameLines(flags.input) : undefined,
     stream: process.stderr,
   });
+  const onStop = (): void => progress.stopping();
+  signal.addEventListener('abort', onStop, { once: true });
   try {
     const input = flags.input !== undefined
       ? readNameLines(flags.input === '-' ? process.stdin : flags.input, { signal })
@@ -123,6 +125,7 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
     progress.stop(); // a failed listing or journal write must not leave the bar's line open and the cursor hidden
     throw error;
   } finally {
+    signal.removeEventListener('abort', onStop);
     await canceller.close();
   }
 }
