@@ -55,26 +55,31 @@ export interface RunningBatch {
   readonly child: ChildProcess;
   /** Names each later pass retried, as the batch logged them (`[batch] pass N: retrying M names ...`). */
   readonly passSizes: number[];
+  /** Cancel attempts and retries sent, from the summary (`requests: N cancel attempts, M retries, ...`). */
+  readonly sent: { attempts: number; retries: number } | undefined;
   /** The batch's stderr, kept for the report. */
   readonly stderr: string[];
   readonly exited: Promise<number | null>;
 }
 
 const PASS_LINE = /^\[batch\] pass (\d+): retrying (\d+) names/;
+const REQUESTS_LINE = /^\s*requests:\s+(\d+) cancel attempts, (\d+) retries/;
 
 /** Starts `lro-cancel batch` with `args` against the emulator named in `env`. */
 export function startBatchProcess(args: readonly string[], env: NodeJS.ProcessEnv): RunningBatch {
   const child = spawn(process.execPath, [...CLI, 'batch', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  const passSizes: number[] = [];
-  const stderr: string[] = [];
+  const batch: { -readonly [K in keyof RunningBatch]: RunningBatch[K] } = {
+    child, passSizes: [], sent: undefined, stderr: [], exited: new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code))),
+  };
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', line => {
-    stderr.push(line);
-    if (stderr.length > 2000) stderr.splice(0, 1000);
+    batch.stderr.push(line);
+    if (batch.stderr.length > 2000) batch.stderr.splice(0, 1000);
     const pass = PASS_LINE.exec(line);
-    if (pass !== null) passSizes[Number(pass[1])] = Number(pass[2]);
+    if (pass !== null) batch.passSizes[Number(pass[1])] = Number(pass[2]);
+    const requests = REQUESTS_LINE.exec(line);
+    if (requests !== null) batch.sent = { attempts: Number(requests[1]), retries: Number(requests[2]) };
   });
-  const exited = new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code)));
-  return { child, passSizes, stderr, exited };
+  return batch;
 }
 
 /**

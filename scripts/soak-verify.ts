@@ -19,6 +19,8 @@ export interface SoakEvidence {
   readonly frozen: ReadonlyMap<string, number>;
   /** Names retried by passes 2, 3, ...; undefined entries for passes that did not run. */
   readonly passSizes: readonly (number | undefined)[];
+  /** What the batch says it sent (its summary); undefined when it printed no summary. */
+  readonly sent: { readonly attempts: number; readonly retries: number } | undefined;
   readonly verify: boolean;
   /**
    * No restarts and no dropped connections: every call's first attempt reaches the emulator, so requests beyond one
@@ -48,6 +50,10 @@ export interface SoakFigures {
   extraRequests: number;
   /** gRFC A6 with 10 tokens and ratio 0.1: retries <= 5 + 0.1 x successes. */
   retryAllowance: number;
+  /** CancelOperation attempts and retries the batch says it sent (GetOperation retries are not in its summary). */
+  cancelAttemptsSent: number;
+  cancelRetriesSent: number;
+  cancelsReceived: number;
   faults: { unavailable: number; resourceExhausted: number; dropped: number };
   /** Cancels that found their operation already done: a resend after an answer lost to a dropped connection or restart. */
   cancelsAfterDone: number;
@@ -125,6 +131,13 @@ export async function verifySoak(evidence: SoakEvidence): Promise<{ figures: Soa
   if (extraRequests > retryAllowance) {
     problems.push(`${extraRequests} requests beyond one per call, more than the retry budget allows (${retryAllowance})`);
   }
+  const sent = evidence.sent ?? { attempts: -1, retries: -1 };
+  if (evidence.sent === undefined) problems.push('the batch printed no summary of the requests it sent');
+  else {
+    if (sent.attempts - sent.retries !== cancelCalls) problems.push(`the batch counts ${sent.attempts - sent.retries} cancel calls, the passes ${cancelCalls}`);
+    if (stats.byMethod.CancelOperation > sent.attempts) problems.push(`the emulator received ${stats.byMethod.CancelOperation} cancels, more than the ${sent.attempts} sent`);
+    if (sent.retries > retryAllowance) problems.push(`${sent.retries} cancel retries sent, more than the budget allows (${retryAllowance})`);
+  }
   if (evidence.everyCallArrives && extraRequests < 0) {
     problems.push(`${-extraRequests} calls never reached the emulator, though nothing stopped them (miscounted calls?)`);
   }
@@ -147,6 +160,9 @@ export async function verifySoak(evidence: SoakEvidence): Promise<{ figures: Soa
       okAnswers,
       extraRequests,
       retryAllowance,
+      cancelAttemptsSent: sent.attempts,
+      cancelRetriesSent: sent.retries,
+      cancelsReceived: stats.byMethod.CancelOperation,
       faults: {
         unavailable: (stats.byCode.UNAVAILABLE ?? 0) - stats.dropped,
         resourceExhausted: stats.byCode.RESOURCE_EXHAUSTED ?? 0,

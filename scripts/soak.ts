@@ -133,7 +133,7 @@ async function main(): Promise<number> {
   const durationMs = Date.now() - started;
 
   const { figures, problems } = await verifySoak({
-    names, outputPath: paths.output, journalPath: paths.journal, statePath: paths.state, frozen, passSizes: batch.passSizes, verify,
+    names, outputPath: paths.output, journalPath: paths.journal, statePath: paths.state, frozen, passSizes: batch.passSizes, sent: batch.sent, verify,
     everyCallArrives: restartsWanted === 0 && !/DROP/i.test(flags['fail-mix']),
   });
   if (end.code !== 0) problems.push(`the batch exited with ${String(end.code)} (see ${paths.batchLog})`);
@@ -151,6 +151,7 @@ function report(f: SoakFigures, restarts: number, durationMs: number, problems: 
   log(`results: ${f.results} lines, missing ${f.resultsMissing}, duplicated ${f.resultsDuplicated}, unknown ${f.resultsUnknown}; outcomes: ${outcomes}`);
   log(`store disagreements: ${f.storeDisagreements}; cancels after final: ${f.cancelledAfterFinal} (of ${f.namesWatchedAfterFinal} names watched)`);
   log(`faults injected: ${f.faults.unavailable} UNAVAILABLE, ${f.faults.resourceExhausted} RESOURCE_EXHAUSTED, ${f.faults.dropped} connections dropped`);
+  log(`retries: the batch sent ${f.cancelAttemptsSent} cancel attempts (${f.cancelRetriesSent} retries); the emulator received ${f.cancelsReceived} cancels`);
   log(`requests: ${f.requestsReceived} received for ${f.cancelCalls} cancel + ${f.getCalls} get calls: ${f.extraRequests} beyond one per call, budget allows ${f.retryAllowance} (${f.okAnswers} OK answers)`);
   log(`cancels that found the operation already done (resends after a lost answer): ${f.cancelsAfterDone}`);
   log(problems.length === 0 ? 'every check passed' : `FAILED:\n  - ${problems.join('\n  - ')}`);

@@ -27,6 +27,9 @@ interface Figures {
   namesWatchedAfterFinal: number;
   extraRequests: number;
   retryAllowance: number;
+  cancelAttemptsSent: number;
+  cancelRetriesSent: number;
+  cancelsReceived: number;
   faults: { unavailable: number; resourceExhausted: number; dropped: number };
   outcomes: Record<string, number>;
   restarts: number;
@@ -71,6 +74,8 @@ describe('fault soak, short runs', () => {
     const { figures } = await runSoak(['--names', '1000', '--restarts', '0', '--fail-mix', 'UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05', ...QUICK]);
     assert.ok(figures.extraRequests >= 0, `${figures.extraRequests}`);
     assert.ok(figures.extraRequests <= figures.retryAllowance, `${figures.extraRequests} retries received, ${figures.retryAllowance} allowed`);
+    assert.equal(figures.cancelsReceived, figures.cancelAttemptsSent, 'every cancel attempt the batch counts arrived, and no other');
+    assert.ok(figures.cancelRetriesSent <= figures.extraRequests, 'the cancel retries are among the requests beyond one per call');
     assert.equal(figures.cancelledAfterFinal, 0);
     assert.equal(figures.resultsMissing, 0);
   });
