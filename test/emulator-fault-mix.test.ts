@@ -2,12 +2,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { Code } from '../src/code.js';
 import { ApiError } from '../src/emulator/api-error.js';
 import { DROP, Faults } from '../src/emulator/faults.js';
 import { resolveFaults, type FaultSettings } from '../src/emulator/options.js';
 import { seededRandom } from '../src/emulator/random.js';
-import { emulatorCliCommand, startTestEmulator } from './helpers/emulator.js';
+import { emulatorCliCommand, plainGrpcClient, startTestEmulator, unary } from './helpers/emulator.js';
 
 const faults = (settings: FaultSettings = {}, seed = 1): Faults => new Faults(resolveFaults(settings), seededRandom(seed));
 
@@ -88,6 +89,44 @@ describe('global fault mix and latency jitter', () => {
       assert.equal(emulator.getOperation(name)?.state, 'running');
     } finally {
       await emulator.close();
+    }
+  });
+
+  test('regression: gRPC connections dropped under hundreds of calls in flight do not crash the emulator process', async () => {
+    // Destroying the HTTP/2 session from inside a call served without delay aborted Node ("corrupted size vs.
+    // prev_size") within a second of this load; the emulator runs in its own process so a crash cannot take the tests.
+    const { command, args } = emulatorCliCommand();
+    const child = spawn(command, [...args, '--ops', '5000', '--fail-mix', 'DROP=0.02', '--seed', '3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let exit: string | undefined;
+    child.once('exit', (code, signal) => { exit = `${String(code)} ${String(signal)}`; });
+    try {
+      const [line] = await once(createInterface({ input: child.stdout }), 'line') as [string];
+      const ready = JSON.parse(line) as { grpc: string; rest: string };
+      let client = plainGrpcClient(ready.grpc);
+      const until = Date.now() + 2500;
+      let calls = 0;
+      await Promise.all(Array.from({ length: 200 }, async (_, worker) => {
+        while (Date.now() < until && exit === undefined) {
+          const name = `projects/demo/locations/global/operations/op-${String(1 + ((calls++ * 31 + worker) % 5000)).padStart(6, '0')}`;
+          await unary(client, 'GetOperation', { name }, {}, 3000).catch(() => undefined);
+        }
+      }));
+      assert.equal(exit, undefined, `the emulator died after ${calls} calls: ${exit ?? ''}`);
+      assert.ok(calls > 1000, `${calls} calls made`);
+      client.close();
+      await fetch(`${ready.rest}/emulator/faults`, { method: 'POST', body: JSON.stringify({ failMix: {} }) });
+      client = plainGrpcClient(ready.grpc);
+      try {
+        assert.equal((await unary<{ name: string }>(client, 'GetOperation', { name: 'projects/demo/locations/global/operations/op-000001' })).name, 'projects/demo/locations/global/operations/op-000001');
+      } finally {
+        client.close();
+      }
+    } finally {
+      if (exit === undefined) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 
