@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { parentOf, parseOperationName } from '../names.js';
 import { CLOUDAICOMPANION_V1, profileFor } from '../protos.js';
 import { controlHandler, type ControlTarget } from './control.js';
@@ -117,6 +118,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const faults = new Faults(resolved, random);
   const closing = new AbortController();
+  // Every delayed or waiting call listens for the close: hundreds at once under load are expected, not a leak.
+  setMaxListeners(0, closing.signal);
   const service = new OperationsService(store, recorder, faults, resolved, closing.signal);
   const routes = compileRoutes(profileFor(CLOUDAICOMPANION_V1));
   // Ports not asked for are the saved ones, so a restarted emulator is found where its clients left it.
