@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const CLIENTS = ['ours-grpc', 'ours-rest', 'ours-auto', 'grpc-js', 'gax-grpc', 'gax-rest', 'undici'] as const;
+export const CLIENTS = ['ours-grpc', 'ours-rest', 'ours-auto', 'grpc-js', 'grpc-js-same-wire', 'gax-grpc', 'gax-rest', 'undici'] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 export interface BenchClient {
@@ -52,17 +52,35 @@ async function ours(transport: 'grpc' | 'rest' | 'auto', endpoints: Endpoints, c
 }
 
 type Unary = (request: object, callback: (error: Error | null) => void) => void;
+type UnaryWith = (request: object, metadata: import('@grpc/grpc-js').Metadata, options: { deadline: number }, callback: (error: Error | null) => void) => void;
 
-/** The gRPC limit: a stub from @grpc/proto-loader over one channel, nothing else. */
-async function plainGrpc(endpoints: Endpoints): Promise<BenchClient> {
+/**
+ * The gRPC limit: a stub from @grpc/proto-loader over one channel, nothing else. With `sameWire`, each call also
+ * carries what ours sends by design (DESIGN.md): x-goog-api-client, the x-goog-request-params routing header and a
+ * 10 s deadline, so the gap between ours and the limit can be split into wire work and library work.
+ */
+async function plainGrpc(endpoints: Endpoints, sameWire = false): Promise<BenchClient> {
   const grpc = await import('@grpc/grpc-js');
   const protoLoader = await import('@grpc/proto-loader');
   const definition = protoLoader.loadSync('google/longrunning/operations.proto', { includeDirs: [PROTOS_DIR], keepCase: false, longs: String, defaults: true, oneofs: true });
   const Operations = (grpc.loadPackageDefinition(definition) as unknown as { google: { longrunning: { Operations: import('@grpc/grpc-js').ServiceClientConstructor } } }).google.longrunning.Operations;
   const client = new Operations(endpoints.grpc, grpc.credentials.createInsecure());
   const call = (client as unknown as { CancelOperation: Unary }).CancelOperation.bind(client);
+  if (!sameWire) {
+    return {
+      cancel: name => new Promise((resolve, reject) => call({ name }, error => (error === null ? resolve() : reject(error)))),
+      close: async () => client.close(),
+    };
+  }
+  const base = new grpc.Metadata();
+  base.set('x-goog-api-client', `gl-node/${process.versions.node} lro-cancel/bench`);
+  const callWith = (client as unknown as { CancelOperation: UnaryWith }).CancelOperation.bind(client);
   return {
-    cancel: name => new Promise((resolve, reject) => call({ name }, error => (error === null ? resolve() : reject(error)))),
+    cancel: name => new Promise((resolve, reject) => {
+      const metadata = base.clone();
+      metadata.set('x-goog-request-params', `name=${encodeURIComponent(name)}`);
+      callWith({ name }, metadata, { deadline: Date.now() + 10_000 }, error => (error === null ? resolve() : reject(error)));
+    }),
     close: async () => client.close(),
   };
 }
@@ -123,6 +141,7 @@ export async function createClient(client: ClientName, endpoints: Endpoints, con
     case 'ours-rest': return ours('rest', endpoints, concurrency);
     case 'ours-auto': return ours('auto', endpoints, concurrency);
     case 'grpc-js': return plainGrpc(endpoints);
+    case 'grpc-js-same-wire': return plainGrpc(endpoints, true);
     case 'gax-grpc': return gaxGrpc(endpoints);
     case 'gax-rest': return gaxRest(endpoints);
     case 'undici': return plainUndici(endpoints, concurrency);

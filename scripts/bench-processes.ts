@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -61,17 +62,34 @@ export function processCpuUs(pid: number): number {
   return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Creates `count` fresh running operations in chunks of the emulator's maximum, writing their names to `path`. */
+/**
+ * POSTs JSON to a control endpoint of the emulator on a connection of its own (no keep-alive pool): a pooled
+ * connection left idle through a long measured run can be closed under a request that reuses it.
+ */
+export function controlPost(endpoints: Endpoints, path: string, body: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${endpoints.rest}${path}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, response => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode !== 200) reject(new Error(`POST ${path}: HTTP ${String(response.statusCode)} ${text.slice(0, 500)}`));
+        else resolve(JSON.parse(text));
+      });
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
+/** Creates `count` fresh running operations (in chunks the emulator accepts) and writes their names to `path`. */
 export async function writeFreshNames(endpoints: Endpoints, count: number, idPrefix: string, path: string): Promise<void> {
   const out = createWriteStream(path);
   const chunk = 500_000;
   for (let done = 0, part = 0; done < count; done += chunk, part++) {
-    const response = await fetch(`${endpoints.rest}/emulator/operations`, {
-      method: 'POST',
-      body: JSON.stringify({ count: Math.min(chunk, count - done), idPrefix: `${idPrefix}${String.fromCharCode(97 + part)}-` }),
-    });
-    if (!response.ok) throw new Error(`creating operations: HTTP ${response.status} ${await response.text()}`);
-    const { names } = (await response.json()) as { names: string[] };
+    const body = { count: Math.min(chunk, count - done), idPrefix: `${idPrefix}${String.fromCharCode(97 + part)}-` };
+    const { names } = (await controlPost(endpoints, '/emulator/operations', body)) as { names: string[] };
     if (!out.write(`${names.join('\n')}\n`)) await once(out, 'drain');
   }
   out.end();

@@ -19,6 +19,7 @@ const LABELS: Record<ClientName, string> = {
   'ours-rest': 'lro-cancel, REST',
   'ours-auto': 'lro-cancel, auto',
   'grpc-js': 'plain grpc-js stub (gRPC limit)',
+  'grpc-js-same-wire': 'grpc-js stub + our headers and deadline',
   'gax-grpc': 'google-gax 5 OperationsClient, gRPC',
   'gax-rest': 'google-gax 5 OperationsClient, REST fallback',
   undici: 'plain undici, keep-alive (REST limit)',
@@ -26,7 +27,7 @@ const LABELS: Record<ClientName, string> = {
 
 /** The plain client each one is compared with; none for the plain clients themselves. */
 const REFERENCE: Partial<Record<ClientName, ClientName>> = {
-  'ours-grpc': 'grpc-js', 'ours-auto': 'grpc-js', 'gax-grpc': 'grpc-js', 'ours-rest': 'undici', 'gax-rest': 'undici',
+  'ours-grpc': 'grpc-js', 'ours-auto': 'grpc-js', 'gax-grpc': 'grpc-js', 'grpc-js-same-wire': 'grpc-js', 'ours-rest': 'undici', 'gax-rest': 'undici',
 };
 
 export interface ClientFigures {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { CLI_PATH, DIST_DIR, type Emulator } from './bench-processes.js';
+import { CLI_PATH, controlPost, DIST_DIR, type Emulator } from './bench-processes.js';
 
 export type StartupCase = 'help' | 'cancel' | 'one-call';
 
@@ -27,8 +27,7 @@ async function timed(args: readonly string[], env: NodeJS.ProcessEnv): Promise<n
 }
 
 export async function measureStartup(emulator: Emulator, runs: number, log: (line: string) => void): Promise<StartupRun[]> {
-  const response = await fetch(`${emulator.endpoints.rest}/emulator/operations`, { method: 'POST', body: JSON.stringify({ count: 2 * runs + 2, idPrefix: 'startup-' }) });
-  const { names } = (await response.json()) as { names: string[] };
+  const { names } = (await controlPost(emulator.endpoints, '/emulator/operations', { count: 2 * runs + 2, idPrefix: 'startup-' })) as { names: string[] };
   const env = { ...process.env, LRO_CANCEL_EMULATOR_HOST: emulator.endpoints.grpc, LRO_CANCEL_EMULATOR_REST: emulator.endpoints.rest };
   const oneCall = join(DIST_DIR, 'scripts', 'bench-one-call.js');
   // One unmeasured round first, so every case starts with the files in the page cache.
