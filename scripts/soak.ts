@@ -17,6 +17,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   cancelsByName, JournalFollower, startBatchProcess, startEmulatorProcess, stopProcess, type RunningEmulator,
@@ -57,6 +58,14 @@ function count(flags: Record<Flag, string>, key: Flag, min: number): number {
 
 const log = (line: string): boolean => process.stderr.write(`[soak] ${line}\n`);
 
+/** Children still running if the soak itself fails, so they can be stopped rather than left behind. */
+const children = new Set<ChildProcess>();
+function track<T extends { readonly child: ChildProcess }>(started: T): T {
+  children.add(started.child);
+  started.child.once('exit', () => children.delete(started.child));
+  return started;
+}
+
 async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
   const total = count(flags, 'names', 1);
@@ -78,7 +87,7 @@ async function main(): Promise<number> {
     '--fail-mix', flags['fail-mix'], '--latency-jitter-ms', flags['latency-jitter-ms'], '--retry-delay-ms', flags['retry-delay-ms'],
   ];
   const started = Date.now();
-  let emulator: RunningEmulator = await startEmulatorProcess(emulatorArgs, paths.emulatorLog);
+  let emulator: RunningEmulator = track(await startEmulatorProcess(emulatorArgs, paths.emulatorLog));
   const { ready } = emulator;
   const ports = ['--grpc-port', ready.grpc.split(':')[1] ?? '', '--rest-port', new URL(ready.rest).port];
   const batchArgs = [
@@ -87,7 +96,7 @@ async function main(): Promise<number> {
     '--pass-delay-ms', flags['pass-delay-ms'], '--max-pass-delay-ms', flags['max-pass-delay-ms'], ...(verify ? ['--verify'] : []),
   ];
   log(`${total} names, emulator ${ready.grpc} / ${ready.rest}, faults ${flags['fail-mix']}, jitter 0-${flags['latency-jitter-ms']} ms, ${restartsWanted} restarts; in ${dir}`);
-  const batch = startBatchProcess(batchArgs, { ...process.env, LRO_CANCEL_EMULATOR_HOST: ready.grpc, LRO_CANCEL_EMULATOR_REST: ready.rest });
+  const batch = track(startBatchProcess(batchArgs, { ...process.env, LRO_CANCEL_EMULATOR_HOST: ready.grpc, LRO_CANCEL_EMULATOR_REST: ready.rest }));
 
   const follower = new JournalFollower(paths.journal);
   const frozen = new Map<string, number>();
@@ -117,7 +126,7 @@ async function main(): Promise<number> {
       if (code !== 0) throw new Error(`the emulator exited with ${String(code)} on SIGTERM (see ${paths.emulatorLog})`);
       log(`restart ${restarts + 1}: emulator stopped at ${finalCount} final names, down for ${flags['down-ms']} ms`);
       await Promise.race([sleep(count(flags, 'down-ms', 0)), batch.exited]);
-      emulator = await startEmulatorProcess([...emulatorArgs, ...ports], paths.emulatorLog);
+      emulator = track(await startEmulatorProcess([...emulatorArgs, ...ports], paths.emulatorLog));
       if (emulator.ready.grpc !== ready.grpc || emulator.ready.rest !== ready.rest) throw new Error('the restarted emulator is on other ports');
       restarts += 1;
     }
@@ -159,5 +168,6 @@ function report(f: SoakFigures, restarts: number, durationMs: number, problems: 
 
 main().then(code => { process.exitCode = code; }, (error: unknown) => {
   log(`could not run: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  for (const child of children) child.kill('SIGKILL');
   process.exitCode = 1;
 });
