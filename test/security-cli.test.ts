@@ -113,8 +113,7 @@ describe('the CLI never shows the access token it uses', { skip: hasOpenssl() ? 
     const journal = join(dir, 'journal.jsonl');
     const output = join(dir, 'output.jsonl');
     writeFileSync(input, ['op-1', 'op-2', 'op-3'].map(id => `projects/p/locations/l/operations/${id}`).join('\n'));
-    const texts: string[] = [];
-    for (const args of [
+    const commands = [
       ['cancel', NAME, ...connection],
       ['cancel', NAME, '--json', ...connection],
       ['get', NAME, ...connection],
@@ -122,9 +121,10 @@ describe('the CLI never shows the access token it uses', { skip: hasOpenssl() ? 
       ['list', 'projects/p/locations/l', ...connection],
       ['list', 'projects/p/locations/l', '--json', ...connection],
       ['batch', '--input', input, '--journal', journal, '--output', output, '--json', '--progress', 'log', '--max-passes', '2', '--pass-delay-ms', '10', ...connection],
-    ]) {
-      const { code, out } = await run(args);
-      assert.notEqual(code, 0, `${args.join(' ')} fails (every answer is an error):\n${out}`);
+    ];
+    const texts: string[] = [];
+    for (const [i, { code, out }] of (await Promise.all(commands.map(run))).entries()) {
+      assert.notEqual(code, 0, `${(commands[i] ?? []).join(' ')} fails (every answer is an error):\n${out}`);
       texts.push(out);
     }
     texts.push(readFileSync(journal, 'utf8'), readFileSync(output, 'utf8'));
