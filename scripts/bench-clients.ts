@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const CLIENTS = ['ours-grpc', 'ours-rest', 'ours-auto', 'grpc-js', 'grpc-js-same-wire', 'gax-grpc', 'gax-rest', 'undici'] as const;
+/** In run order: each of ours right next to the plain client it is compared with (bench-throughput alternates it). */
+export const CLIENTS = ['ours-grpc', 'grpc-js', 'grpc-js-same-wire', 'ours-auto', 'gax-grpc', 'ours-rest', 'undici', 'gax-rest'] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 export interface BenchClient {

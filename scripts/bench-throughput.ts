@@ -1,7 +1,8 @@
 /**
  * Cancels per second, client CPU per cancel and latency: every client at every concurrency, each run in a fresh
- * worker process against fresh operations, `runs` rounds. Rounds go client by client inside, so a slow phase of the
- * shared machine spreads over all clients instead of landing on one.
+ * worker process against fresh operations, `runs` rounds. Rounds go client by client inside, in the CLIENTS order
+ * (each of ours next to its plain reference) and reversed every other round, so a busy phase of a shared machine
+ * spreads over the clients compared instead of landing on one of them.
  */
 import { join } from 'node:path';
 import type { ClientName } from './bench-clients.js';
@@ -48,7 +49,7 @@ export async function measureThroughput(
   let serial = 0;
   for (let round = 1; round <= plan.runs; round++) {
     for (const concurrency of plan.concurrencies) {
-      for (const client of plan.clients) {
+      for (const client of round % 2 === 1 ? plan.clients : [...plan.clients].reverse()) {
         serial++;
         const namesFile = join(tmpDir, `names-${serial}.txt`);
         await writeFreshNames(emulator.endpoints, plan.warmup + plan.countAt(concurrency), `t${serial}`, namesFile);
