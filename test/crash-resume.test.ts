@@ -103,9 +103,11 @@ describe('crash and resume', () => {
       const resent = [...frozen].filter(([name, count]) => (stats.get(name)?.received ?? 0) !== count);
       assert.deepEqual(resent, [], `names final in the journal that were cancelled again (kill points ${points.join(', ')})`);
       for (const name of names) assert.equal(emulator.getOperation(name)?.state, 'cancelled', name);
-      // A name in flight at a kill may have been cancelled without the journal knowing; it is sent once more.
+      // A name in flight at a kill may have been cancelled without the journal knowing; it is sent once more. At a kill
+      // that is at most the calls in flight plus the answers of the current event-loop turn not yet written (each
+      // freed slot may already carry a new call): 2 x concurrency per kill.
       const twice = names.filter(name => (stats.get(name)?.received ?? 0) > 1);
-      assert.ok(twice.length <= points.length * concurrency, `${twice.length} names sent more than once`);
+      assert.ok(twice.length <= points.length * concurrency * 2, `${twice.length} names sent more than once`);
     } finally {
       await emulator.close();
     }
