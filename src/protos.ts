@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
-import { fromJSON } from '@grpc/proto-loader';
-import type { protobuf as GaxProtobuf } from 'google-gax';
+import type { ServiceClientConstructor } from '@grpc/grpc-js';
+import type { GrpcClient as GaxGrpcClient, protobuf as GaxProtobuf } from 'google-gax';
 
 /**
  * protobufjs as google-gax has it: the very instance its `protobuf` export is, resolved from where google-gax is
@@ -11,8 +10,6 @@ import type { protobuf as GaxProtobuf } from 'google-gax';
  */
 export const protobuf = createRequire(createRequire(import.meta.url).resolve('google-gax'))('protobufjs') as typeof GaxProtobuf;
 
-/** The @grpc/proto-loader options google-gax's GrpcClient.loadProtoJSON uses (GrpcClient.defaultOptions()). */
-const GAX_LOADER_OPTIONS = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true } as const;
 
 /** One google.api.http rule of a service profile, as scripts/compile-protos.mjs wrote it. */
 export interface HttpRule {
@@ -57,7 +54,7 @@ function findBundle(): URL {
 }
 
 /**
- * Loads protos/compiled.json (built by `npm run build`) the way google-gax loads protos, once per process: parsing .proto text at
+ * Loads protos/compiled.json (built by `npm run build`) through google-gax, once per process: parsing .proto text at
  * start-up would cost every CLI call tens of milliseconds, and loading twice would give two incompatible type sets.
  */
 export function loadProtos(): LoadedProtos {
@@ -69,9 +66,11 @@ export function loadProtos(): LoadedProtos {
   } catch (cause) {
     throw new Error(`cannot read ${url.pathname}: run "npm run build" to compile the protos`, { cause });
   }
-  // What google-gax's GrpcClient.loadProtoJSON does (proto-loader's fromJSON with gax's options, then grpc-js),
-  // without its cache key: an object-hash of the whole bundle that a load-once function does not need.
-  const grpcPackage = loadPackageDefinition(fromJSON(bundle.root, GAX_LOADER_OPTIONS)) as unknown as {
+  // The service client through google-gax's own loader (proto-loader with gax's options, then grpc-js). Required
+  // here rather than imported at the top so that commands which never call (help, the emulator's CLI parsing) do
+  // not pay for loading google-gax.
+  const { GrpcClient } = createRequire(import.meta.url)('google-gax') as { GrpcClient: typeof GaxGrpcClient };
+  const grpcPackage = new GrpcClient().loadProtoJSON(bundle.root) as unknown as {
     google: { longrunning: { Operations: ServiceClientConstructor } };
   };
   const root = protobuf.Root.fromJSON(bundle.root);
