@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SoakFigures } from '../scripts/soak-verify.js';
 import { projectRoot } from './helpers/paths.js';
 
 /**
@@ -17,24 +18,8 @@ function soakCommand(): string[] {
   return ['--import', 'tsx', join(projectRoot(), 'scripts', 'soak.ts')];
 }
 
-interface Figures {
-  names: number;
-  resultsMissing: number;
-  resultsDuplicated: number;
-  resultsUnknown: number;
-  storeDisagreements: number;
-  cancelledAfterFinal: number;
-  namesWatchedAfterFinal: number;
-  extraRequests: number;
-  retryAllowance: number;
-  cancelAttemptsSent: number;
-  cancelRetriesSent: number;
-  cancelsReceived: number;
-  faults: { unavailable: number; resourceExhausted: number; dropped: number };
-  outcomes: Record<string, number>;
-  restarts: number;
-  problems: string[];
-}
+/** What scripts/soak.ts prints with --json: the verifier's figures, the restarts it made and what failed. */
+type Figures = SoakFigures & { restarts: number; problems: string[] };
 
 async function runSoak(args: readonly string[]): Promise<{ figures: Figures; stderr: string }> {
   const child = spawn(process.execPath, [...soakCommand(), ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
