@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Emulator } from '../src/emulator/index.js';
 import { Code } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
-import { clientFor, WIRES } from './helpers/client.js';
+import { clientFor, WIRES, withClient } from './helpers/client.js';
 
 const GOOD = 'ya29.good-token-0123456789';
 const WEAK = 'ya29.weak-token-9876543210';
@@ -34,41 +34,32 @@ for (const wire of WIRES) {
 
     test('no token is denied with UNAUTHENTICATED (401)', async () => {
       const [name] = emulator.createOperations({ count: 1 });
-      const client = withToken(undefined);
-      try {
+      await withClient(withToken(undefined), async client => {
         const result = await client.cancel(name as string);
         assert.equal(result.outcome, 'denied');
         assert.equal(result.code, Code.UNAUTHENTICATED);
         assert.equal(result.httpStatus, 401);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('a token without cloudaicompanion.operations.cancel is denied with PERMISSION_DENIED (403)', async () => {
       const [name] = emulator.createOperations({ count: 1 });
-      const client = withToken(WEAK);
-      try {
+      await withClient(withToken(WEAK), async client => {
         const result = await client.cancel(name as string);
         assert.equal(result.outcome, 'denied');
         assert.equal(result.code, Code.PERMISSION_DENIED);
         assert.equal(result.httpStatus, 403);
         assert.doesNotMatch(everyRendering(result), /weak-token/);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('a token with the permission cancels, and the token appears in no result or error', async () => {
       const [name] = emulator.createOperations({ count: 1 });
-      const client = withToken(GOOD);
-      try {
+      await withClient(withToken(GOOD), async client => {
         const result = await client.cancel(name as string, { verify: true });
         assert.equal(result.outcome, 'cancelled');
         assert.doesNotMatch(everyRendering(result), /good-token/);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('a credentials failure is UNAUTHENTICATED, sends nothing, and never shows the secret', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Emulator } from '../src/emulator/index.js';
 import { Code, createCanceller } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
-import { cancelsReceived } from './helpers/client.js';
+import { cancelsReceived, withClient } from './helpers/client.js';
 
 /** A port that nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -38,71 +38,56 @@ describe('auto transport', () => {
 
   test('uses gRPC first when it gets through', async () => {
     const [name] = emulator.createOperations({ count: 1 });
-    const client = autoClient(emulator.grpcAddress, emulator);
-    try {
+    await withClient(autoClient(emulator.grpcAddress, emulator), async client => {
       const result = await client.cancel(name as string, { verify: true });
       assert.equal(result.outcome, 'cancelled');
       assert.equal(result.transport, 'grpc');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('falls back to REST when the gRPC port is closed, and the failed call is served there', async () => {
     const [name] = emulator.createOperations({ count: 1 });
-    const client = autoClient(`127.0.0.1:${await closedPort()}`, emulator);
-    const before = cancelsReceived(emulator, 'rest');
-    try {
+    await withClient(autoClient(`127.0.0.1:${await closedPort()}`, emulator), async client => {
+      const before = cancelsReceived(emulator, 'rest');
       const result = await client.cancel(name as string, { verify: true });
       assert.equal(result.outcome, 'cancelled');
       assert.equal(result.transport, 'rest');
       assert.equal(result.attempts, 1);
       assert.equal(cancelsReceived(emulator, 'rest') - before, 1);
       assert.equal(client.currentTransport, 'rest');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('falls back to REST when the gRPC port is answered by a plain HTTP/1.1 server', async () => {
     const [name] = emulator.createOperations({ count: 1 });
     const { port } = http1.address() as { port: number };
-    const client = autoClient(`127.0.0.1:${port}`, emulator);
-    try {
+    await withClient(autoClient(`127.0.0.1:${port}`, emulator), async client => {
       const result = await client.cancel(name as string);
       assert.equal(result.outcome, 'requested');
       assert.equal(result.transport, 'rest');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('does not switch on a NOT_FOUND sent by the gRPC server', async () => {
-    const client = autoClient(emulator.grpcAddress, emulator);
-    const before = cancelsReceived(emulator, 'rest');
-    try {
+    await withClient(autoClient(emulator.grpcAddress, emulator), async client => {
+      const before = cancelsReceived(emulator, 'rest');
       const result = await client.cancel('projects/demo/locations/global/operations/nope');
       assert.equal(result.outcome, 'not_found');
       assert.equal(result.transport, 'grpc');
       assert.equal(cancelsReceived(emulator, 'rest') - before, 0);
       assert.equal(client.currentTransport, 'grpc');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('does not switch on UNAVAILABLE sent by the gRPC server itself', async () => {
     const [name] = emulator.createOperations({ count: 1 });
-    const client = autoClient(emulator.grpcAddress, emulator);
-    const before = cancelsReceived(emulator, 'rest');
-    try {
+    await withClient(autoClient(emulator.grpcAddress, emulator), async client => {
+      const before = cancelsReceived(emulator, 'rest');
       const result = await client.cancel(name as string, { retry: { maxAttempts: 2 }, headers: { 'x-emulator-fault': 'code=UNAVAILABLE' } });
       assert.equal(result.code, Code.UNAVAILABLE);
       assert.ok(result.history.every(a => a.transport === 'grpc'));
       assert.equal(cancelsReceived(emulator, 'rest') - before, 0);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('probes gRPC again after the interval and returns to it', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Emulator } from '../src/emulator/index.js';
 import { Code } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
-import { cancelsReceived, clientFor, WIRES } from './helpers/client.js';
+import { cancelsReceived, clientFor, WIRES, withClient } from './helpers/client.js';
 
 for (const wire of WIRES) {
   describe(`cancel outcomes over ${wire}`, () => {
@@ -13,8 +13,7 @@ for (const wire of WIRES) {
 
     test('cancels a running operation and GetOperation shows CANCELLED', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-run-` });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name as string, { verify: true });
         assert.equal(result.outcome, 'cancelled');
         assert.equal(result.code, Code.OK);
@@ -22,109 +21,85 @@ for (const wire of WIRES) {
         assert.equal(result.attempts, 1);
         assert.equal(result.operation?.error?.code, Code.CANCELLED);
         assert.equal(emulator.getOperation(name as string)?.state, 'cancelled');
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('reports requested, not cancelled, when the outcome was not verified', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-req-` });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name as string);
         assert.equal(result.outcome, 'requested');
         assert.equal(result.operation, undefined);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('reports completed when the operation finishes despite the cancel', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-unc-`, uncancellableFraction: 1 });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name as string, { verify: true });
         assert.equal(result.outcome, 'completed');
         assert.equal(result.operation?.done, true);
         assert.equal(result.operation?.error, undefined);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('cancelling an operation that is already done answers OK and changes nothing', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-done-`, doneFraction: 1 });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name as string, { verify: true });
         assert.equal(result.outcome, 'completed');
         assert.equal(emulator.getOperation(name as string)?.state, 'succeeded');
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('reports failed when the operation had already ended with another error', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-fail-`, doneFraction: 1, failedFraction: 1 });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name as string, { verify: true });
         assert.equal(result.outcome, 'failed');
         assert.equal(result.operation?.error?.code, Code.INTERNAL);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('reports running when the server accepts the cancel but the operation runs on past the verify deadline', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-ign-`, ignoreCancelFraction: 1 });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const started = Date.now();
         const result = await client.cancel(name as string, { verify: true, verifyTimeoutMs: 400 });
         assert.equal(result.outcome, 'running');
         assert.equal(result.code, Code.OK);
         assert.equal(result.operation?.done, false);
         assert.ok(Date.now() - started < 2000);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('an unknown operation is not_found and is not retried', async () => {
-      const client = clientFor(emulator, wire);
-      const before = cancelsReceived(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
+        const before = cancelsReceived(emulator, wire);
         const result = await client.cancel(`projects/demo/locations/global/operations/${wire}-missing`);
         assert.equal(result.outcome, 'not_found');
         assert.equal(result.code, Code.NOT_FOUND);
         assert.equal(result.httpStatus, 404);
         assert.equal(result.error?.transport, wire);
         assert.equal(cancelsReceived(emulator, wire) - before, 1);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('a server error is reported as error with its real code, not retried', async () => {
       const [name] = emulator.createOperations({ count: 1, idPrefix: `${wire}-int-` });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name as string, { headers: { 'x-emulator-fault': 'code=INTERNAL' } });
         assert.equal(result.outcome, 'error');
         assert.equal(result.code, Code.INTERNAL);
         assert.equal(result.codeName, 'INTERNAL');
         assert.equal(result.attempts, 1);
         assert.equal(emulator.getOperation(name as string)?.state, 'running');
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('invalid names never reach the server', async () => {
-      const client = clientFor(emulator, wire);
-      const before = emulator.stats().total;
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
+        const before = emulator.stats().total;
         for (const bad of ['', 'projects/p/locations/l/operations/../x', 'projects/p/locations/l/operations/a?b', 'projects/p/locations/l/operations/a%2Fb', 'operations/x']) {
           const result = await client.cancel(bad);
           assert.equal(result.outcome, 'invalid', bad);
@@ -134,16 +109,13 @@ for (const wire of WIRES) {
         }
         await assert.rejects(client.get('projects/p/locations/l/operations/a#b'), { code: Code.INVALID_ARGUMENT });
         assert.equal(emulator.stats().total, before);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('get, list with a filter and wait read what the server holds', async () => {
       const parent = `projects/${wire}-list/locations/us-central1`;
       const names = emulator.createOperations({ count: 25, parent, doneFraction: 0 });
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         await client.cancel(names[0] as string);
         const op = await client.get(names[0] as string);
         assert.equal(op.done, true);
@@ -153,9 +125,7 @@ for (const wire of WIRES) {
         const waited = await client.wait(names[0] as string, { deadlineMs: 1000 });
         assert.equal(waited.error?.code, Code.CANCELLED);
         await assert.rejects(client.wait(names[1] as string, { deadlineMs: 300 }), { code: Code.DEADLINE_EXCEEDED });
-      } finally {
-        await client.close();
-      }
+      });
     });
   });
 }

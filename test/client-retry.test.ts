@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Emulator } from '../src/emulator/index.js';
 import { Code } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
-import { cancelsReceived, clientFor, WIRES } from './helpers/client.js';
+import { cancelsReceived, clientFor, WIRES, withClient } from './helpers/client.js';
 
 for (const wire of WIRES) {
   describe(`retry and deadlines over ${wire}`, () => {
@@ -14,24 +14,20 @@ for (const wire of WIRES) {
 
     test('UNAVAILABLE twice then OK succeeds on the third attempt', async () => {
       const name = fresh('unav2');
-      const client = clientFor(emulator, wire);
-      const before = cancelsReceived(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
+        const before = cancelsReceived(emulator, wire);
         const result = await client.cancel(name, { verify: true, headers: { 'x-emulator-fault': 'code=UNAVAILABLE;times=2' } });
         assert.equal(result.outcome, 'cancelled');
         assert.equal(result.attempts, 3);
         assert.deepEqual(result.history.map(a => a.codeName), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);
         assert.equal(cancelsReceived(emulator, wire) - before, 3);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('retries exhausted end in UNAVAILABLE with every attempt listed', async () => {
       const name = fresh('unav');
-      const client = clientFor(emulator, wire, { retryBudget: false });
-      const before = cancelsReceived(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire, { retryBudget: false }), async client => {
+        const before = cancelsReceived(emulator, wire);
         const result = await client.cancel(name, { headers: { 'x-emulator-fault': 'code=UNAVAILABLE' } });
         assert.equal(result.outcome, 'error');
         assert.equal(result.code, Code.UNAVAILABLE);
@@ -40,31 +36,25 @@ for (const wire of WIRES) {
         assert.ok(result.error?.attempts.every(a => a.code === Code.UNAVAILABLE && a.transport === wire));
         assert.equal(cancelsReceived(emulator, wire) - before, 5);
         assert.equal(emulator.getOperation(name)?.state, 'running');
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('RESOURCE_EXHAUSTED with RetryInfo of 1 s waits at least 1 s before trying again', async () => {
       const name = fresh('re1s');
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const started = Date.now();
         const result = await client.cancel(name, { headers: { 'x-emulator-fault': 'code=RESOURCE_EXHAUSTED;times=1;retry-delay-ms=1000' } });
         const elapsed = Date.now() - started;
         assert.equal(result.outcome, 'requested');
         assert.equal(result.attempts, 2);
         assert.ok(elapsed >= 1000, `elapsed ${elapsed} ms`);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('a Retry-After beyond the deadline fails at once with the real code', async () => {
       const name = fresh('re5s');
-      const client = clientFor(emulator, wire);
-      const before = cancelsReceived(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
+        const before = cancelsReceived(emulator, wire);
         const started = Date.now();
         const result = await client.cancel(name, { deadlineMs: 2000, headers: { 'x-emulator-fault': 'code=RESOURCE_EXHAUSTED;retry-delay-ms=5000' } });
         assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
@@ -73,44 +63,35 @@ for (const wire of WIRES) {
         assert.equal(result.attempts, 1);
         assert.ok((result.error?.retryAfterMs ?? 0) >= 5000);
         assert.equal(cancelsReceived(emulator, wire) - before, 1);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('an attempt that times out is tried again and then succeeds', async () => {
       const name = fresh('slow1');
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const result = await client.cancel(name, {
           retry: { attemptTimeoutMs: 200 },
           headers: { 'x-emulator-fault': 'delay-ms=1000;times=1' },
         });
         assert.equal(result.outcome, 'requested');
         assert.deepEqual(result.history.map(a => a.codeName), ['DEADLINE_EXCEEDED', 'OK']);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('the total deadline ends a slow call with DEADLINE_EXCEEDED on time', async () => {
       const name = fresh('slow');
-      const client = clientFor(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
         const started = Date.now();
         const result = await client.cancel(name, { deadlineMs: 300, headers: { 'x-emulator-delay-ms': '3000' } });
         const elapsed = Date.now() - started;
         assert.equal(result.code, Code.DEADLINE_EXCEEDED);
         assert.ok(elapsed >= 290 && elapsed < 1500, `elapsed ${elapsed} ms`);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('an abort during backoff returns within 50 ms', async () => {
       const name = fresh('abort');
-      const client = clientFor(emulator, wire, { retry: { initialBackoffMs: 5000, maxBackoffMs: 5000 } });
-      try {
+      await withClient(clientFor(emulator, wire, { retry: { initialBackoffMs: 5000, maxBackoffMs: 5000 } }), async client => {
         const controller = new AbortController();
         const pending = client.cancel(name, { signal: controller.signal, headers: { 'x-emulator-fault': 'code=UNAVAILABLE' } });
         await new Promise(resolve => setTimeout(resolve, 150));
@@ -119,15 +100,12 @@ for (const wire of WIRES) {
         const result = await pending;
         assert.ok(Date.now() - aborted < 50, `returned ${Date.now() - aborted} ms after the abort`);
         assert.equal(result.code, Code.CANCELLED);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('with the service down the retry budget caps what reaches the server', async () => {
-      const client = clientFor(emulator, wire);
-      const before = cancelsReceived(emulator, wire);
-      try {
+      await withClient(clientFor(emulator, wire), async client => {
+        const before = cancelsReceived(emulator, wire);
         for (let i = 0; i < 20; i++) {
           const result = await client.cancel(fresh(`down${i}`), { headers: { 'x-emulator-fault': 'code=UNAVAILABLE' } });
           assert.equal(result.code, Code.UNAVAILABLE);
@@ -135,14 +113,11 @@ for (const wire of WIRES) {
         const received = cancelsReceived(emulator, wire) - before;
         // Without a budget: 20 x 5 = 100. gRFC A6 with 10 tokens stops retrying once half are spent.
         assert.ok(received <= 30, `the server received ${received} cancels`);
-      } finally {
-        await client.close();
-      }
+      });
     });
 
     test('concurrent calls with different retry options each follow their own', async () => {
-      const client = clientFor(emulator, wire, { retryBudget: false });
-      try {
+      await withClient(clientFor(emulator, wire, { retryBudget: false }), async client => {
         const fault = { 'x-emulator-fault': 'code=UNAVAILABLE' };
         const [two, four, dflt] = await Promise.all([
           client.cancel(fresh('p2'), { retry: { maxAttempts: 2 }, headers: fault }),
@@ -153,9 +128,7 @@ for (const wire of WIRES) {
         assert.equal(four?.attempts, 4);
         assert.equal(dflt?.attempts, 5);
         assert.equal(client.options.retry.maxAttempts, 5);
-      } finally {
-        await client.close();
-      }
+      });
     });
   });
 }

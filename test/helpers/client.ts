@@ -22,3 +22,12 @@ export function clientFor(emulator: Emulator, transport: WireName | 'auto', opti
 export function cancelsReceived(emulator: Emulator, transport: WireName): number {
   return emulator.stats().byTransportMethod[transport].CancelOperation;
 }
+
+/** Runs `body` with the client and closes it whatever happens, so no test leaves a channel or pool open. */
+export async function withClient<T>(client: Canceller, body: (client: Canceller) => Promise<T>): Promise<T> {
+  try {
+    return await body(client);
+  } finally {
+    await client.close();
+  }
+}
