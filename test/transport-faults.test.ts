@@ -229,6 +229,74 @@ describe('gRPC against servers that misbehave', () => {
     }
   });
 
+  /** An HTTP/2 server that answers every gRPC call with `frames` (each a gRPC message) and then `grpc-status: 0`. */
+  async function answeringWith(frames: readonly Buffer[]): Promise<{ client: Canceller; close: () => Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server = tracked(await listen(createHttp2Server()), sockets);
+    server.on('stream', stream => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': '' }));
+      for (const frame of frames) {
+        const header = Buffer.alloc(5);
+        header.writeUInt32BE(frame.length, 1);
+        stream.write(Buffer.concat([header, frame]));
+      }
+      stream.end();
+    });
+    const client = grpcClient(portOf(server));
+    return { client, close: async () => { await client.close(); await closeServer(server, sockets); } };
+  }
+
+  test('OK without a response message is UNIMPLEMENTED, not a success with nothing in it', async () => {
+    const { client, close } = await answeringWith([]);
+    try {
+      const { error } = await failedGet(client);
+      assert.equal(error.codeName, 'UNIMPLEMENTED');
+      assert.match(error.message, /No message received/);
+    } finally {
+      await close();
+    }
+  });
+
+  test('a response that does not decode as an Operation is INTERNAL naming the parse error', async () => {
+    const { client, close } = await answeringWith([Buffer.from([0xff, 0xff, 0xff, 0xff])]);
+    try {
+      const { error } = await failedGet(client);
+      assert.equal(error.codeName, 'INTERNAL');
+      assert.match(error.message, /Response message parsing error/);
+    } finally {
+      await close();
+    }
+  });
+
+  test('a caller\'s abort ends an in-flight call at once with CANCELLED, and the server sees the stream reset', async () => {
+    const sockets = new Set<Socket>();
+    const server = tracked(await listen(createHttp2Server()), sockets);
+    const reset = new Promise<void>(resolve => {
+      server.on('stream', stream => {
+        stream.on('error', () => undefined);
+        stream.on('close', () => resolve());
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      });
+    });
+    const client = grpcClient(portOf(server));
+    try {
+      const controller = new AbortController();
+      const pending = client.get(NAME, { signal: controller.signal }).then(() => undefined, (error: unknown) => error);
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const error = await pending;
+      assert.ok(error instanceof OperationsError);
+      assert.equal(error.codeName, 'CANCELLED');
+      assert.ok(Date.now() - started < 300, `${Date.now() - started} ms`);
+      await reset;
+    } finally {
+      await client.close();
+      await closeServer(server, sockets);
+    }
+  });
+
   test('a server shutting down mid-call, or cutting the connection under other calls, is UNAVAILABLE (never CANCELLED or INTERNAL)', async () => {
     const emulator = await startTestEmulator();
     const names = emulator.createOperations({ count: 6 });

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ChannelCredentials, Client, ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client, StatusObject } from '@grpc/grpc-js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { parseOperationName, parseParentName } from '../names.js';
 import { loadProtos } from '../protos.js';
 import { abortCode } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
+import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
 import { operationFromGrpc, type GrpcOperation } from './operation-grpc.js';
 import type { AttemptContext, ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
 
@@ -26,12 +27,7 @@ export interface GrpcTransportOptions {
   readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
 
-type UnaryMethod = (
-  request: object,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (error: ServiceError | null, response?: unknown) => void,
-) => grpc.ClientUnaryCall;
+type MethodKey = 'cancel' | 'get' | 'list' | 'delete';
 
 /**
  * grpc-js answers "No connection established" when the channel never got a usable HTTP/2 connection (refused,
@@ -39,22 +35,24 @@ type UnaryMethod = (
  * that is not a gRPC server (a proxy) answered without a grpc-status. Neither reached a gRPC server, so `auto`
  * may switch to REST for them; a status a gRPC server sent never switches.
  */
-function reachedGrpcServer(error: ServiceError): boolean | undefined {
+function reachedGrpcServer(error: StatusObject): boolean | undefined {
   if (error.code === grpc.status.UNAVAILABLE && error.details.startsWith('No connection established')) return false;
   if (/^Received HTTP status code \d+/.test(error.details)) return false;
   return undefined;
 }
 
 /**
- * google.longrunning.Operations over one long-lived grpc-js channel, through the service client that google-gax
- * loaded from the compiled protos. One call is one attempt: the deadline rides on the call, an abort cancels it.
+ * google.longrunning.Operations over one long-lived grpc-js channel, with the method definitions of the service client
+ * that google-gax loaded from the compiled protos. One call is one attempt (a UnaryCall on the client's channel): the
+ * deadline rides on the call, an abort cancels it.
  */
 export class GrpcTransport implements Transport {
   readonly name = 'grpc' as const;
   readonly #options: GrpcTransportOptions;
   #client: Client;
+  #channel: Channel;
   readonly #baseMetadata: grpc.Metadata;
-  #methods: Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>;
+  readonly #methods: Record<MethodKey, UnaryMethodDefinition>;
   readonly #getAuthHeaders: (() => Promise<Readonly<Record<string, string>>>) | undefined;
   #closed = false;
 
@@ -63,7 +61,9 @@ export class GrpcTransport implements Transport {
     this.#getAuthHeaders = options.getAuthHeaders;
     this.#baseMetadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
-    [this.#client, this.#methods] = this.#connect();
+    this.#methods = methodDefinitions();
+    this.#client = this.#connect();
+    this.#channel = this.#client.getChannel();
   }
 
   /**
@@ -74,25 +74,19 @@ export class GrpcTransport implements Transport {
   reconnect(): void {
     if (this.#closed) return;
     const old = this.#client;
-    [this.#client, this.#methods] = this.#connect();
+    this.#client = this.#connect();
+    this.#channel = this.#client.getChannel();
     old.close();
   }
 
-  #connect(): [Client, Record<'cancel' | 'get' | 'list' | 'delete', UnaryMethod>] {
+  #connect(): Client {
     const { OperationsClient } = loadProtos();
     const options = this.#options;
-    const client = new OperationsClient(options.endpoint, options.credentials, {
+    return new OperationsClient(options.endpoint, options.credentials, {
       'grpc.primary_user_agent': options.staticHeaders['x-goog-api-client'] ?? 'lro-cancel',
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       ...options.channelOptions,
     });
-    const table = client as unknown as Record<string, UnaryMethod>;
-    const bind = (method: string): UnaryMethod => {
-      const fn = table[method];
-      if (typeof fn !== 'function') throw new Error(`the loaded Operations service has no ${method} method`);
-      return fn.bind(client);
-    };
-    return [client, { cancel: bind('CancelOperation'), get: bind('GetOperation'), list: bind('ListOperations'), delete: bind('DeleteOperation') }];
   }
 
   async cancelOperation(name: string, ctx: AttemptContext): Promise<void> {
@@ -131,12 +125,12 @@ export class GrpcTransport implements Transport {
   }
 
   /** Not async: without auth headers the call's own promise is returned as is (an async wrapper costs a promise more). */
-  #unary(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
+  #unary(method: UnaryMethodDefinition, request: object, routingName: string, ctx: AttemptContext): Promise<unknown> {
     if (this.#getAuthHeaders === undefined) return this.#send(method, request, routingName, ctx, undefined);
     return this.#getAuthHeaders().then(auth => this.#send(method, request, routingName, ctx, auth));
   }
 
-  #send(method: UnaryMethod, request: object, routingName: string, ctx: AttemptContext, auth: Readonly<Record<string, string>> | undefined): Promise<unknown> {
+  #send(method: UnaryMethodDefinition, request: object, routingName: string, ctx: AttemptContext, auth: Readonly<Record<string, string>> | undefined): Promise<unknown> {
     if (this.#closed) return Promise.reject(new OperationsError(Code.UNAVAILABLE, 'the gRPC transport is closed', { transport: 'grpc', reachedServer: false }));
     // The call carries the deadline itself; a signal that could only say "deadline" is not even made (deadlineOnly).
     const signal = ctx.deadlineOnly === true ? undefined : ctx.signal;
@@ -145,33 +139,47 @@ export class GrpcTransport implements Transport {
     metadata.set('x-goog-request-params', `name=${encodeURIComponent(routingName)}`);
     if (ctx.headers !== undefined) for (const [key, value] of Object.entries(ctx.headers)) metadata.set(key, value);
     if (auth !== undefined) for (const [key, value] of Object.entries(auth)) metadata.set(key, value);
+    const channel = this.#channel;
+    const deadline = ctx.deadline;
     if (signal === undefined) {
       return new Promise((resolve, reject) => {
-        method(request, metadata, { deadline: ctx.deadline }, (error, response) => {
-          if (error === null) resolve(response);
-          else reject(toOperationsError(error));
-        });
+        new UnaryCall(channel, method, request, metadata, deadline, resolve, reject, toOperationsError);
       });
     }
     return new Promise((resolve, reject) => {
-      let aborted = false;
+      let settled = false;
+      const call = new UnaryCall(channel, method, request, metadata, deadline, response => {
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        resolve(response);
+      }, error => {
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      }, toOperationsError);
       const onAbort = (): void => {
-        aborted = true;
-        call.cancel();
+        if (settled) return;
+        settled = true;
+        call.cancel('Cancelled on client');
         reject(abortError(signal));
       };
-      const call = method(request, metadata, { deadline: ctx.deadline }, (error, response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (aborted) return;
-        if (error === null) resolve(response);
-        else reject(toOperationsError(error));
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (!settled) signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
 
-function toOperationsError(error: ServiceError): OperationsError {
+/** The four methods' definitions from the gax-loaded service client: path and (de)serializers. */
+function methodDefinitions(): Record<MethodKey, UnaryMethodDefinition> {
+  const service = loadProtos().OperationsClient.service as unknown as Record<string, UnaryMethodDefinition | undefined>;
+  const definition = (method: string): UnaryMethodDefinition => {
+    const found = service[method];
+    if (found === undefined) throw new Error(`the loaded Operations service has no ${method} method`);
+    return found;
+  };
+  return { cancel: definition('CancelOperation'), get: definition('GetOperation'), list: definition('ListOperations'), delete: definition('DeleteOperation') };
+}
+
+function toOperationsError(error: StatusObject): OperationsError {
   const reached = reachedGrpcServer(error);
   return errorFromGrpc(error, reached === undefined ? {} : { reachedServer: reached });
 }
