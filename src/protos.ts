@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import type { GrpcClient as GaxGrpcClient, protobuf as GaxProtobuf } from 'google-gax';
 
@@ -42,10 +43,26 @@ export const CLOUDAICOMPANION_V1 = 'cloudaicompanion.googleapis.com/v1';
 
 interface CompiledBundle {
   readonly root: protobuf.INamespace;
+  /** google.longrunning.Operations and the messages its methods reach (scripts/compile-protos.mjs). */
+  readonly operationsService: protobuf.INamespace;
   readonly profiles: Record<string, ServiceProfile>;
 }
 
 let loaded: LoadedProtos | undefined;
+
+/**
+ * google-gax's GrpcClient, whose loadProtoJSON is gax's own loader (proto-loader with gax's options, then grpc-js).
+ * Taken from gax's grpc module next to its index when it is there: the index also loads gax's LRO, IAM, locations
+ * and fallback clients, about 30 ms of every CLI start that this package never uses. Required here rather than
+ * imported at the top so that commands which never call (help, the emulator's CLI parsing) load none of it.
+ */
+function gaxGrpcClient(): GaxGrpcClient {
+  const require = createRequire(import.meta.url);
+  const index = require.resolve('google-gax');
+  const grpcModule = join(dirname(index), 'grpc.js');
+  const { GrpcClient } = require(existsSync(grpcModule) ? grpcModule : index) as { GrpcClient: typeof GaxGrpcClient };
+  return new GrpcClient();
+}
 
 /** protos/ sits at the package root: two levels above dist/src/protos.js, one above src/protos.ts (tests under tsx). */
 function findBundle(): URL {
@@ -66,17 +83,19 @@ export function loadProtos(): LoadedProtos {
   } catch (cause) {
     throw new Error(`cannot read ${url.pathname}: run "npm run build" to compile the protos`, { cause });
   }
-  // The service client through google-gax's own loader (proto-loader with gax's options, then grpc-js). Required
-  // here rather than imported at the top so that commands which never call (help, the emulator's CLI parsing) do
-  // not pay for loading google-gax.
-  const { GrpcClient } = createRequire(import.meta.url)('google-gax') as { GrpcClient: typeof GaxGrpcClient };
-  const grpcPackage = new GrpcClient().loadProtoJSON(bundle.root) as unknown as {
+  const grpcPackage = gaxGrpcClient().loadProtoJSON(bundle.operationsService) as unknown as {
     google: { longrunning: { Operations: ServiceClientConstructor } };
   };
-  const root = protobuf.Root.fromJSON(bundle.root);
-  root.resolveAll();
+  let root: protobuf.Root | undefined;
   loaded = {
-    root,
+    // Built on first use: only error details and the emulator read it, and a cancel that succeeds should not pay.
+    get root(): protobuf.Root {
+      if (root === undefined) {
+        root = protobuf.Root.fromJSON(bundle.root);
+        root.resolveAll();
+      }
+      return root;
+    },
     OperationsClient: grpcPackage.google.longrunning.Operations,
     profiles: new Map(Object.entries(bundle.profiles)),
   };
