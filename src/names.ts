@@ -83,13 +83,22 @@ export function parseParentName(input: unknown): ParentName {
   return { project, location, name: input as string };
 }
 
+/** One segment as `segmentPattern` allows it, but never `.` or `..`. */
+const SEGMENT = '(?!\\.\\.?(?:/|$))[A-Za-z0-9_.~-]{1,256}';
+/** Every valid operation name and nothing else (the length limit aside), with no captures, so a test allocates nothing. */
+const operationNamePattern = new RegExp(`^projects/${SEGMENT}/locations/${SEGMENT}/operations/${SEGMENT}$`);
+
+/**
+ * Whether `input` is a valid operation name: what parseOperationName accepts, decided by one regular expression
+ * without building the parts. Every cancel checks its name; the parse it replaces split the name and built an object.
+ */
 export function isOperationName(input: unknown): input is string {
-  try {
-    parseOperationName(input);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof input === 'string' && input.length <= MAX_NAME_LENGTH && operationNamePattern.test(input);
+}
+
+/** Throws what parseOperationName throws for an invalid name; a valid one costs a single regular expression test. */
+export function assertOperationName(input: unknown): asserts input is string {
+  if (!isOperationName(input)) parseOperationName(input);
 }
 
 /** The parent of a valid operation name (`projects/p/locations/l`). */

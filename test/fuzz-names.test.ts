@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Code } from '../src/code.js';
 import { OperationsError } from '../src/errors.js';
-import { parseOperationName, parseParentName } from '../src/names.js';
+import { isOperationName, parseOperationName, parseParentName } from '../src/names.js';
 import { CLOUDAICOMPANION_V1, profileFor } from '../src/protos.js';
 import { buildRequest, compileRoutes } from '../src/transport/rest-route.js';
 
@@ -60,6 +60,21 @@ describe('name parsing under random input', () => {
       assert.equal(`projects/${parsed.project}/locations/${parsed.location}/operations/${parsed.operation}`, input);
     }), { numRuns: 3000 });
     assert.ok(accepted > 150, `the generator makes valid names too (${accepted} of 3000)`);
+  });
+
+  test('the one-expression check accepts exactly the names the parser accepts', () => {
+    let accepted = 0;
+    fc.assert(fc.property(fc.oneof(operationName, fc.anything()), input => {
+      const parses = rejection(() => parseOperationName(input)) === undefined;
+      assert.equal(isOperationName(input), parses, JSON.stringify(input));
+      if (parses) accepted += 1;
+    }), { numRuns: 5000 });
+    assert.ok(accepted > 150, `the generator makes valid names too (${accepted} of 5000)`);
+    for (const edge of ['projects/./locations/l/operations/o', 'projects/p/locations/../operations/o', 'projects/p/locations/l/operations/..',
+      'projects/.a/locations/..b/operations/...', `projects/p/locations/l/operations/${'x'.repeat(256)}`, `projects/p/locations/l/operations/${'x'.repeat(257)}`,
+      `projects/${'p'.repeat(256)}/locations/${'l'.repeat(256)}/operations/${'o'.repeat(256)}x`, 'projects/p/locations/l/operations/o\n']) {
+      assert.equal(isOperationName(edge), rejection(() => parseOperationName(edge)) === undefined, edge);
+    }
   });
 
   test('a parent is accepted only with plain ids; anything else is INVALID_ARGUMENT', () => {

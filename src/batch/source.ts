@@ -1,5 +1,5 @@
 import { OperationsError } from '../errors.js';
-import { OPERATION_NAME_FORM, parseOperationName } from '../names.js';
+import { OPERATION_NAME_FORM, assertOperationName } from '../names.js';
 import { redact } from '../redact.js';
 import { LineSplitter, MAX_LINE_CHARS, OverlongLine, textChunks, type SplitLine } from './lines.js';
 
@@ -70,7 +70,7 @@ function parseLine(line: SplitLine, lineNumber: number): InputLine | undefined {
   const name = text.charCodeAt(0) === 123 /* { */ ? nameFromJson(text, lineNumber) : text;
   if (typeof name !== 'string') return name;
   try {
-    parseOperationName(name);
+    assertOperationName(name);
   } catch (error) {
     const message = error instanceof OperationsError ? error.rawMessage : String(error);
     return { lineNumber, invalid: `line ${lineNumber}: ${message}`, raw: shorten(text) };

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, httpStatusOf } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { parseOperationName, parseParentName } from '../names.js';
+import { assertOperationName, parseParentName } from '../names.js';
 import { RetryBudget } from '../policy/retry-budget.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
 import { runWithRetry, type RetryRunOptions } from '../policy/retry.js';
@@ -119,7 +119,7 @@ export class Canceller {
   async cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
     const started = Date.now();
     try {
-      parseOperationName(name);
+      assertOperationName(name);
     } catch (error) {
       return resultFromError(name, OperationsError.from(error), 'invalid', Date.now() - started, 0);
     }
@@ -164,7 +164,7 @@ export class Canceller {
 
   /** GetOperation with the retry policy. Throws OperationsError. */
   async get(name: string, options: CallOptions = {}): Promise<Operation> {
-    parseOperationName(name);
+    assertOperationName(name);
     const policy = this.#policy(options.retry);
     return this.#get(name, policy, Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs), options);
   }
@@ -190,7 +190,7 @@ export class Canceller {
 
   /** Reads the operation until it is done; DEADLINE_EXCEEDED if it is still running when `deadlineMs` passes. */
   async wait(name: string, options: WaitOptions = {}): Promise<Operation> {
-    parseOperationName(name);
+    assertOperationName(name);
     const policy = this.#policy(options.retry);
     const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
     const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options), {

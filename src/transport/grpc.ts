@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ChannelCredentials, Client, StatusObject } from '@grpc/grpc-js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { parseOperationName, parseParentName } from '../names.js';
+import { assertOperationName, parseParentName } from '../names.js';
 import { loadProtos } from '../protos.js';
 import { abortCode } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
@@ -90,12 +90,12 @@ export class GrpcTransport implements Transport {
   }
 
   async cancelOperation(name: string, ctx: AttemptContext): Promise<void> {
-    parseOperationName(name);
+    assertOperationName(name);
     await this.#unary(this.#methods.cancel, { name }, name, ctx);
   }
 
   async getOperation(name: string, ctx: AttemptContext): Promise<Operation> {
-    parseOperationName(name);
+    assertOperationName(name);
     return operationFromGrpc(await this.#unary(this.#methods.get, { name }, name, ctx) as GrpcOperation);
   }
 
@@ -114,7 +114,7 @@ export class GrpcTransport implements Transport {
   }
 
   async deleteOperation(name: string, ctx: AttemptContext): Promise<void> {
-    parseOperationName(name);
+    assertOperationName(name);
     await this.#unary(this.#methods.delete, { name }, name, ctx);
   }
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'undici';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { parseOperationName, parseParentName } from '../names.js';
+import { assertOperationName, parseParentName } from '../names.js';
 import type { ServiceProfile } from '../protos.js';
 import { errorFromHttp, errorFromNetwork } from '../status/from-http.js';
 import { listPageFromJson, operationFromJson, parseJsonObject } from './operation-json.js';
@@ -104,12 +104,12 @@ class RestTransport implements Transport {
   }
 
   async cancelOperation(name: string, ctx: AttemptContext): Promise<void> {
-    validate(parseOperationName, name);
+    validate(assertOperationName, name);
     expectEmpty(await this.#call('CancelOperation', { name }, ctx), 'CancelOperation');
   }
 
   async getOperation(name: string, ctx: AttemptContext): Promise<Operation> {
-    validate(parseOperationName, name);
+    validate(assertOperationName, name);
     return operationFromJson(parseJsonObject(await this.#call('GetOperation', { name }, ctx), 'Operation'));
   }
 
@@ -124,7 +124,7 @@ class RestTransport implements Transport {
   }
 
   async deleteOperation(name: string, ctx: AttemptContext): Promise<void> {
-    validate(parseOperationName, name);
+    validate(assertOperationName, name);
     expectEmpty(await this.#call('DeleteOperation', { name }, ctx), 'DeleteOperation');
   }
 
