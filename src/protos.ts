@@ -30,7 +30,7 @@ export interface ServiceProfile {
 }
 
 export interface LoadedProtos {
-  /** protobufjs root with google.longrunning, google.rpc (status, error details), google.api and google.protobuf. */
+  /** protobufjs root with google.longrunning, google.rpc (status, error details), google.api and google.protobuf; built on first read. */
   readonly root: protobuf.Root;
   /** The grpc-js service client constructor for google.longrunning.Operations, loaded through google-gax. */
   readonly OperationsClient: ServiceClientConstructor;
