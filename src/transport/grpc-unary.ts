@@ -27,7 +27,7 @@ const NO_RESPONSE: unique symbol = Symbol('no response');
  * UNIMPLEMENTED, OK without a response is UNIMPLEMENTED, and the caller is settled exactly once.
  */
 export class UnaryCall {
-  readonly #call: ReturnType<Channel['createCall']>;
+  #call: ReturnType<Channel['createCall']> | undefined;
   readonly #method: UnaryMethodDefinition;
   readonly #resolve: (response: unknown) => void;
   readonly #reject: (error: unknown) => void;
@@ -54,13 +54,22 @@ export class UnaryCall {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#toError = toError;
-    const call = channel.createCall(method.path, deadline, undefined, null, undefined);
-    this.#call = call;
+    let call: ReturnType<Channel['createCall']>;
     let message: Buffer;
+    try {
+      // createCall throws only for a channel already shut down: the call never left, so it is UNAVAILABLE.
+      call = channel.createCall(method.path, deadline, undefined, null, undefined);
+    } catch (error) {
+      this.#finished = true;
+      reject(toError({ code: GrpcStatus.UNAVAILABLE, details: String(error), metadata: new Metadata() }));
+      return;
+    }
+    this.#call = call;
     try {
       message = method.requestSerialize(request);
     } catch (error) {
       this.#finished = true;
+      call.cancelWithStatus(GrpcStatus.INTERNAL, 'Request message serialization failure');
       reject(toError({ code: GrpcStatus.INTERNAL, details: `Request message serialization failure: ${String(error)}`, metadata: new Metadata() }));
       return;
     }
@@ -72,7 +81,7 @@ export class UnaryCall {
 
   /** Ends the call on the client side; its status (CANCELLED) still arrives through onReceiveStatus. */
   cancel(details: string): void {
-    this.#call.cancelWithStatus(GrpcStatus.CANCELLED, details);
+    this.#call?.cancelWithStatus(GrpcStatus.CANCELLED, details);
   }
 
   /** Listener method, called by grpc-js. Unary responses carry nothing this library reads in initial metadata. */
@@ -81,14 +90,14 @@ export class UnaryCall {
   /** Listener method, called by grpc-js with the response's bytes. */
   onReceiveMessage(bytes: Buffer): void {
     if (this.#response !== NO_RESPONSE) {
-      this.#call.cancelWithStatus(GrpcStatus.UNIMPLEMENTED, 'Too many responses received');
+      this.#call?.cancelWithStatus(GrpcStatus.UNIMPLEMENTED, 'Too many responses received');
       return;
     }
     try {
       this.#response = this.#method.responseDeserialize(bytes);
     } catch (error) {
       this.#readError = { code: GrpcStatus.INTERNAL, details: `Response message parsing error: ${String(error)}`, metadata: new Metadata() };
-      this.#call.cancelWithStatus(GrpcStatus.INTERNAL, this.#readError.details);
+      this.#call?.cancelWithStatus(GrpcStatus.INTERNAL, this.#readError.details);
     }
   }
 
