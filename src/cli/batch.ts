@@ -10,6 +10,7 @@ import { readNameLines, type InputLine } from '../batch/source.js';
 import { formatSummary } from '../batch/summary.js';
 import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
+import { limitHeapGrowthForBatch } from './heap-growth.js';
 
 export interface BatchFlags extends ConnectionFlags {
   readonly input?: string;
@@ -80,6 +81,7 @@ export async function runBatchCommand(flags: BatchFlags, signal: AbortSignal): P
     await stat(flags.input).catch(() => usage(`--input ${JSON.stringify(flags.input)}: no such file`));
   }
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
+  limitHeapGrowthForBatch();
   const canceller = new Canceller(cancellerOptionsFrom(flags, { maxConcurrency: flags.concurrency }));
   // A bar redrawn on the terminal that --json lines also go to would garble both: log lines then.
   const barFits = process.stderr.isTTY && !(flags.json === true && process.stdout.isTTY);
