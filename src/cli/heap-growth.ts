@@ -11,14 +11,12 @@ export const BATCH_HEAP_GROWING_PERCENT = 20;
  * of a 20 MB heap takes a few ms.
  *
  * The V8 flag is read each time V8 sizes the heap, so it takes effect when set at run time. It is left alone when the
- * user gave it (`node --heap-growing-percent=N`, or NODE_OPTIONS). Only the batch command sets it: it is a property of
- * this process, not something a library may change under its host.
+ * user gave it on node's command line (`node --heap-growing-percent=N`; V8 also takes one dash and underscores). Node
+ * refuses it in NODE_OPTIONS, so the command line is the only place to look. Only the batch command sets it: it is a
+ * property of this process, not something a library may change under its host.
  */
-export function limitHeapGrowthForBatch(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string | undefined = process.env['NODE_OPTIONS'],
-): boolean {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some(arg => /^--heap[-_]growing[-_]percent\b/.test(arg));
+export function limitHeapGrowthForBatch(execArgv: readonly string[] = process.execArgv): boolean {
+  const given = execArgv.some(arg => /^--?heap[-_]growing[-_]percent\b/.test(arg));
   if (given) return false;
   setFlagsFromString(`--heap-growing-percent=${BATCH_HEAP_GROWING_PERCENT}`);
   return true;

@@ -61,7 +61,7 @@ export class UnaryCall {
       call = channel.createCall(method.path, deadline, undefined, null, undefined);
     } catch (error) {
       this.#finished = true;
-      reject(toError({ code: GrpcStatus.UNAVAILABLE, details: String(error), metadata: new Metadata() }));
+      reject(toError({ code: GrpcStatus.UNAVAILABLE, details: messageOf(error), metadata: new Metadata() }));
       return;
     }
     this.#call = call;
@@ -70,7 +70,7 @@ export class UnaryCall {
     } catch (error) {
       this.#finished = true;
       call.cancelWithStatus(GrpcStatus.INTERNAL, 'Request message serialization failure');
-      reject(toError({ code: GrpcStatus.INTERNAL, details: `Request message serialization failure: ${String(error)}`, metadata: new Metadata() }));
+      reject(toError({ code: GrpcStatus.INTERNAL, details: `Request message serialization failure: ${messageOf(error)}`, metadata: new Metadata() }));
       return;
     }
     call.start(metadata, this);
@@ -96,7 +96,7 @@ export class UnaryCall {
     try {
       this.#response = this.#method.responseDeserialize(bytes);
     } catch (error) {
-      this.#readError = { code: GrpcStatus.INTERNAL, details: `Response message parsing error: ${String(error)}`, metadata: new Metadata() };
+      this.#readError = { code: GrpcStatus.INTERNAL, details: `Response message parsing error: ${messageOf(error)}`, metadata: new Metadata() };
       this.#call?.cancelWithStatus(GrpcStatus.INTERNAL, this.#readError.details);
     }
   }
@@ -110,4 +110,9 @@ export class UnaryCall {
     else if (this.#response === NO_RESPONSE) this.#reject(this.#toError({ code: GrpcStatus.UNIMPLEMENTED, details: 'No message received', metadata: status.metadata }));
     else this.#resolve(this.#response);
   }
+}
+
+/** An error's message as grpc-js words its own (`...: no bytes`, not `...: Error: no bytes`). */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
