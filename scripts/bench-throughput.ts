@@ -52,24 +52,20 @@ export async function measureThroughput(
 ): Promise<ThroughputRun[]> {
   const runs: ThroughputRun[] = [];
   let serial = 0;
+  /** One worker run of `client` at `concurrency` on fresh operations. */
+  const runFresh = async (client: ClientName, concurrency: number): Promise<MeasuredRun> => {
+    serial++;
+    const namesFile = join(tmpDir, `names-${serial}.txt`);
+    await writeFreshNames(emulator.endpoints, plan.warmup + plan.countAt(concurrency), `t${serial}`, namesFile);
+    return runWorker({ ...emulator.endpoints, client, concurrency, namesFile, warmup: plan.warmup }, emulator.child.pid as number);
+  };
   for (let round = 1; round <= plan.runs; round++) {
     for (const concurrency of plan.concurrencies) {
       const order = round % 2 === 1 ? plan.clients : [...plan.clients].reverse();
       const first = order[0];
-      if (first !== undefined) {
-        serial++;
-        const namesFile = join(tmpDir, `names-${serial}.txt`);
-        await writeFreshNames(emulator.endpoints, plan.warmup + plan.countAt(concurrency), `t${serial}`, namesFile);
-        await runWorker({ ...emulator.endpoints, client: first, concurrency, namesFile, warmup: plan.warmup }, emulator.child.pid as number);
-      }
+      if (first !== undefined) await runFresh(first, concurrency);
       for (const client of order) {
-        serial++;
-        const namesFile = join(tmpDir, `names-${serial}.txt`);
-        await writeFreshNames(emulator.endpoints, plan.warmup + plan.countAt(concurrency), `t${serial}`, namesFile);
-        const measured = await runWorker(
-          { ...emulator.endpoints, client, concurrency, namesFile, warmup: plan.warmup },
-          emulator.child.pid as number,
-        );
+        const measured = await runFresh(client, concurrency);
         const run = summarize(client, concurrency, measured);
         runs.push(run);
         log(`round ${round} c=${concurrency} ${client}: ${Math.round(run.perSecond)}/s, ${Math.round(run.cpuUsPerCancel)} us CPU/cancel, `

@@ -146,24 +146,19 @@ export class GrpcTransport implements Transport {
         new UnaryCall(channel, method, request, metadata, deadline, resolve, reject, toOperationsError);
       });
     }
+    // A promise settles once: whichever of the abort and the call's own end comes first is what the caller sees.
     return new Promise((resolve, reject) => {
-      let settled = false;
-      const call = new UnaryCall(channel, method, request, metadata, deadline, response => {
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        resolve(response);
-      }, error => {
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      }, toOperationsError);
+      // Runs only from an abort event, after the constructor below (the signal was not aborted on entry).
       const onAbort = (): void => {
-        if (settled) return;
-        settled = true;
         call.cancel('Cancelled on client');
         reject(abortError(signal));
       };
-      if (!settled) signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
+      const settle = <T>(finish: (value: T) => void) => (value: T): void => {
+        signal.removeEventListener('abort', onAbort);
+        finish(value);
+      };
+      const call = new UnaryCall(channel, method, request, metadata, deadline, settle(resolve), settle(reject), toOperationsError);
     });
   }
 }
