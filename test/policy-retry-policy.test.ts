@@ -7,7 +7,7 @@ describe('retry policy', () => {
   test('defaults follow Google\'s Operations service config and AIP-194', () => {
     const { retryableCodes, ...numbers } = DEFAULT_RETRY_POLICY;
     assert.deepEqual(numbers, {
-      maxAttempts: 5,
+      maxAttempts: 10,
       initialBackoffMs: 500,
       maxBackoffMs: 10_000,
       backoffMultiplier: 2,
@@ -60,7 +60,7 @@ describe('retry policy', () => {
 
   test('undefined fields fall back to the base, and Infinity means no timeout', () => {
     const policy = resolveRetryPolicy({ maxAttempts: undefined, totalTimeoutMs: Infinity, attemptTimeoutMs: Infinity });
-    assert.equal(policy.maxAttempts, 5);
+    assert.equal(policy.maxAttempts, 10);
     assert.equal(policy.totalTimeoutMs, Infinity);
     assert.equal(policy.attemptTimeoutMs, Infinity);
   });

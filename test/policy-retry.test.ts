@@ -20,7 +20,7 @@ describe('runWithRetry', () => {
 
   test('when retries run out the error is the real last code, UNAVAILABLE, with all 5 attempts listed', async () => {
     const { attempt, calls } = scripted(Array<Step>(10).fill(Code.UNAVAILABLE));
-    const error = await failure(runWithRetry(attempt, { policy: fastPolicy() }));
+    const error = await failure(runWithRetry(attempt, { policy: fastPolicy({ maxAttempts: 5 }) }));
     assert.equal(error.code, Code.UNAVAILABLE);
     assert.equal(error.transport, 'rest');
     assert.equal(calls.length, 5);
@@ -99,13 +99,20 @@ describe('runWithRetry', () => {
   });
 
   test('DEADLINE_EXCEEDED is retried only when the attempt had a shorter deadline than the whole call', async () => {
-    const own = scripted([Code.DEADLINE_EXCEEDED, Code.OK]);
-    const retried = await runWithRetry(own.attempt, { policy: fastPolicy({ attemptTimeoutMs: 1000, totalTimeoutMs: 5000 }) });
+    const own = scripted(['hang-until-aborted', Code.OK]);
+    const retried = await runWithRetry(own.attempt, { policy: fastPolicy({ attemptTimeoutMs: 50, totalTimeoutMs: 5000 }) });
     assert.deepEqual(codesOf(retried.attempts), [Code.DEADLINE_EXCEEDED, Code.OK]);
-    const whole = scripted([Code.DEADLINE_EXCEEDED, Code.OK]);
-    const error = await failure(runWithRetry(whole.attempt, { policy: fastPolicy({ attemptTimeoutMs: 9000, totalTimeoutMs: 5000 }) }));
+    const whole = scripted(['hang-until-aborted', Code.OK]);
+    const error = await failure(runWithRetry(whole.attempt, { policy: fastPolicy({ attemptTimeoutMs: 9000, totalTimeoutMs: 100 }) }));
     assert.equal(error.code, Code.DEADLINE_EXCEEDED);
     assert.equal(whole.calls.length, 1, 'the attempt already had all the time the call had');
+  });
+
+  test('a DEADLINE_EXCEEDED that the server sent before the attempt timed out is not retried', async () => {
+    const sent = scripted([Code.DEADLINE_EXCEEDED, Code.OK]);
+    const error = await failure(runWithRetry(sent.attempt, { policy: fastPolicy({ attemptTimeoutMs: 1000, totalTimeoutMs: 5000 }) }));
+    assert.equal(error.code, Code.DEADLINE_EXCEEDED);
+    assert.equal(sent.calls.length, 1, "the server's own deadline is its answer, not our timeout");
   });
 
   test('each attempt gets min(now + attemptTimeoutMs, total deadline), and the headers', async () => {

@@ -6,7 +6,8 @@ import { Code } from '../src/code.js';
 import { OperationsError } from '../src/errors.js';
 import { CLOUDAICOMPANION_V1, profileFor, type ServiceProfile } from '../src/protos.js';
 import { createRestTransport, type RestTransportOptions } from '../src/transport/rest.js';
-import type { AttemptContext, Transport } from '../src/transport/transport.js';
+import type { AttemptContext } from '../src/policy/retry.js';
+import type { Transport } from '../src/transport/transport.js';
 import { withEmulator } from './helpers/emulator.js';
 import { failure } from './helpers/scripted-attempt.js';
 

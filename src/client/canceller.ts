@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { Code, httpStatusOf } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { assertOperationName, parseParentName } from '../names.js';
-import { RetryBudget } from '../policy/retry-budget.js';
+import { createRetryBudget, type RetryBudget } from '../policy/retry-budget.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
-import { runWithRetry, type RetryRunOptions } from '../policy/retry.js';
+import { runWithRetry, type AttemptGate, type RetryDecisionInfo, type RetryRunOptions } from '../policy/retry.js';
 import { TransportSelector } from '../transport/auto.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
@@ -28,10 +28,22 @@ export interface CallOptions {
 }
 
 export interface CancelOptions extends CallOptions {
-  /** Poll GetOperation until the operation is done (or `verifyTimeoutMs` passes) to prove the outcome. @default false */
+  /**
+   * Poll GetOperation until the operation is done (or `verifyTimeoutMs` passes) to prove the outcome. A read that
+   * meets a degraded service (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, ABORTED) is read again with backoff
+   * until then. @default false
+   */
   readonly verify?: boolean;
   /** @default the client's verifyTimeoutMs (30 s), within `deadlineMs` when that is given */
   readonly verifyTimeoutMs?: number;
+}
+
+/**
+ * Not public: what the batch adds to a call's options. Its gate paces and pauses every attempt of every call of a
+ * batch (cancels, reads, retries) from one place.
+ */
+export interface BatchCallOptions {
+  readonly gate?: AttemptGate | undefined;
 }
 
 export interface ListOptions extends CallOptions {
@@ -49,6 +61,24 @@ export interface WaitOptions extends CallOptions {
 }
 
 const OK_HTTP_STATUS = httpStatusOf(Code.OK);
+
+/** Codes a verifying read is repeated for, until the verify timeout: the service was there, just not able to answer. */
+const VERIFY_RETRYABLE: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED]);
+
+function isVerifyRetryable(error: OperationsError, _info: RetryDecisionInfo): boolean {
+  return VERIFY_RETRYABLE.has(error.code);
+}
+
+/** The read policy of verification: the call's backoff and attempt timeout, bounded by the verify timeout alone. */
+const verifyPolicies = new WeakMap<RetryPolicy, RetryPolicy>();
+function verifyPolicyOf(policy: RetryPolicy): RetryPolicy {
+  let found = verifyPolicies.get(policy);
+  if (found === undefined) {
+    found = Object.freeze({ ...policy, maxAttempts: Number.MAX_SAFE_INTEGER });
+    verifyPolicies.set(policy, found);
+  }
+  return found;
+}
 
 function staticHeaders(options: ResolvedCancellerOptions): Record<string, string> {
   return {
@@ -104,7 +134,7 @@ export class Canceller {
   constructor(options: CancellerOptions = {}) {
     this.options = resolveCancellerOptions(options);
     this.#transports = createTransports(this.options);
-    this.#budget = this.options.retryBudget === undefined ? undefined : new RetryBudget(this.options.retryBudget);
+    this.#budget = this.options.retryBudget === undefined ? undefined : createRetryBudget(this.options.retryBudget);
   }
 
   /** The transport the next call will try first (`auto` may have switched to REST). */
@@ -145,20 +175,52 @@ export class Canceller {
       latencyMs: Date.now() - started,
     };
     if (options.verify !== true) return requested;
+    return this.#verified(requested, policy, started, options);
+  }
 
+  /**
+   * Reads back an operation whose cancel was accepted earlier (by this client or another process: a batch resumed
+   * from its journal) until it is done or `verifyTimeoutMs` passes, as `cancel(name, {verify: true})` does after its
+   * cancel; no cancel is sent, so the result has `attempts: 0`. Never throws for a per-operation failure.
+   */
+  async verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
+    const started = Date.now();
+    try {
+      assertOperationName(name);
+    } catch (error) {
+      return resultFromError(name, OperationsError.from(error), 'invalid', Date.now() - started, 0);
+    }
+    const requested: CancelResult = {
+      name, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: undefined, attempts: 0, history: [],
+      outcome: 'requested', latencyMs: 0,
+    };
+    return this.#verified(requested, this.#policy(options.retry), started, options);
+  }
+
+  /**
+   * Polls GetOperation after an accepted cancel. Reads that meet a degraded service are repeated with backoff until
+   * the verify deadline; then the outcome stays `requested` with the last read's error. A read that gets a final
+   * answer of its own (NOT_FOUND: deleted meanwhile; PERMISSION_DENIED...) decides the outcome and its code.
+   */
+  async #verified(requested: CancelResult, policy: RetryPolicy, started: number, options: CancelOptions): Promise<CancelResult> {
+    const verifyTimeoutMs = options.verifyTimeoutMs ?? this.options.verifyTimeoutMs;
     const verifyDeadline = options.deadlineMs === undefined
-      ? Date.now() + (options.verifyTimeoutMs ?? this.options.verifyTimeoutMs)
-      : Math.min(deadline, Date.now() + (options.verifyTimeoutMs ?? this.options.verifyTimeoutMs));
+      ? Date.now() + verifyTimeoutMs
+      : Math.min(started + options.deadlineMs, Date.now() + verifyTimeoutMs);
+    const readPolicy = verifyPolicyOf(policy);
+    const runOptions: RetryRunOptions = { ...this.#runOptions(readPolicy, verifyDeadline, options), isRetryable: isVerifyRetryable };
     try {
       const operation = await pollUntilDone(
-        readDeadline => this.#get(name, policy, readDeadline, options),
+        async () => (await runWithRetry(info => this.#transports.run(t => t.getOperation(requested.name, info)), runOptions)).value,
         { deadline: verifyDeadline, signal: options.signal },
       );
       return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
     } catch (caught) {
       const error = OperationsError.from(caught);
-      // Accepted but not proven: the caller's abort or a failing GetOperation leaves the outcome unseen.
-      return { ...requested, error, latencyMs: Date.now() - started };
+      const latencyMs = Date.now() - started;
+      // Accepted but not proven: the caller's abort, or reads that kept meeting a degraded service until the deadline.
+      if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, error, latencyMs };
+      return { ...requested, outcome: outcomeOfError(error), code: error.code, codeName: error.codeName, httpStatus: error.httpStatus, error, latencyMs };
     }
   }
 
@@ -220,8 +282,8 @@ export class Canceller {
   }
 
   /** One literal (RetryRunOptions takes `undefined` for an absent field): no spread copies on every call. */
-  #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions): RetryRunOptions {
-    return { policy, deadline, signal: options.signal, budget: this.#budget, headers: options.headers };
+  #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions & BatchCallOptions): RetryRunOptions {
+    return { policy, deadline, signal: options.signal, budget: this.#budget, gate: options.gate, headers: options.headers };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { CLOUDAICOMPANION_V1, profileFor, type ServiceProfile } from '../protos.js';
+import { resolveRetryBudget, type ResolvedRetryBudget, type RetryBudgetOptions } from '../policy/retry-budget.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
 import { applicationDefaultCredentials, CLOUD_PLATFORM_SCOPE, type AuthHeaderSource } from './credentials.js';
 import { isLoopbackHost, parseGrpcEndpoint, parseRestEndpoint } from './endpoint.js';
@@ -48,10 +49,12 @@ export interface CancellerOptions {
   /** The client's retry policy; per-call `retry` options are resolved on top of it, never into it. */
   readonly retry?: RetryOptions;
   /**
-   * The gRFC A6 retry budget shared by all calls of this client, so a service that is down does not get a retry
-   * storm. `false` disables it. @default { maxTokens: 10, tokenRatio: 0.1 }
+   * What keeps this client's retries from becoming a storm, shared by all its calls. `{kind: 'adaptive'}` is Google's
+   * client-side adaptive throttling (SRE book), which keeps retrying through a 30-50% brownout and almost stops when
+   * nothing gets through; `{kind: 'tokens'}` is grpc-js's gRFC A6 bucket (it stops at about 9% failures); `false`
+   * turns budgeting off. @default { kind: 'adaptive', multiplier: 2, windowMs: 10000, minRequests: 10 }
    */
-  readonly retryBudget?: { readonly maxTokens?: number; readonly tokenRatio?: number } | false;
+  readonly retryBudget?: RetryBudgetOptions | false;
   /** Sizes the REST keep-alive pool: the most calls you run at once. @default 64 */
   readonly maxConcurrency?: number;
   /** After falling back to REST, how long before gRPC is tried again. @default 30000 */
@@ -75,7 +78,7 @@ export interface ResolvedCancellerOptions {
   readonly quotaProject: string | undefined;
   readonly profile: ServiceProfile;
   readonly retry: RetryPolicy;
-  readonly retryBudget: { readonly maxTokens: number; readonly tokenRatio: number } | undefined;
+  readonly retryBudget: ResolvedRetryBudget | undefined;
   readonly maxConcurrency: number;
   readonly grpcProbeIntervalMs: number;
   readonly verifyTimeoutMs: number;
@@ -144,7 +147,6 @@ export function resolveCancellerOptions(options: CancellerOptions = {}): Resolve
     throw new OperationsError(Code.INVALID_ARGUMENT, `restEndpoint ${restEndpoint.origin} is plain http: credentials would travel in clear text; use https: or insecure`);
   }
 
-  const budget = options.retryBudget;
   const profile = typeof options.profile === 'object' ? options.profile : profileFor(options.profile ?? CLOUDAICOMPANION_V1);
   const ca = options.caCertificate;
   return Object.freeze({
@@ -160,10 +162,7 @@ export function resolveCancellerOptions(options: CancellerOptions = {}): Resolve
     quotaProject: options.quotaProject,
     profile,
     retry: resolveRetryPolicy(options.retry),
-    retryBudget: budget === false ? undefined : {
-      maxTokens: positiveInteger('retryBudget.maxTokens', budget?.maxTokens, 10),
-      tokenRatio: nonNegative('retryBudget.tokenRatio', budget?.tokenRatio, 0.1),
-    },
+    retryBudget: resolveRetryBudget(options.retryBudget),
     maxConcurrency: positiveInteger('maxConcurrency', options.maxConcurrency, 64),
     grpcProbeIntervalMs: nonNegative('grpcProbeIntervalMs', options.grpcProbeIntervalMs, 30_000),
     verifyTimeoutMs: nonNegative('verifyTimeoutMs', options.verifyTimeoutMs, 30_000),

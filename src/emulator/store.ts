@@ -187,12 +187,25 @@ export class OperationStore {
     return { indices, next: -1 };
   }
 
-  /** Resolves when the record is done or deleted, at `deadlineMs`, or when any signal aborts, whichever is first. */
+  /**
+   * Resolves when the record is done or deleted, at `deadlineMs`, or when any signal aborts, whichever is first.
+   * Timers run on a monotonic clock and `doneAtMs` is wall-clock time, so a timer set for `doneAtMs - now` can fire
+   * while `Date.now()` is still a millisecond short of it; the loop looks again rather than answer "not done" at the
+   * moment the operation finishes.
+   */
   async waitUntilDone(index: number, deadlineMs: number, signals: readonly AbortSignal[]): Promise<void> {
-    const nowMs = Date.now();
-    if (this.isDone(index, nowMs) || signals.some(signal => signal.aborted)) return;
-    const untilMs = Math.min(deadlineMs, this.doneAtMs[index] as number);
-    await new Promise<void>(resolve => {
+    for (;;) {
+      const nowMs = Date.now();
+      const deleted = ((this.flags[index] as number) & DELETED) !== 0;
+      if (deleted || this.isDone(index, nowMs) || nowMs >= deadlineMs || signals.some(signal => signal.aborted)) return;
+      const untilMs = Math.min(deadlineMs, this.doneAtMs[index] as number);
+      await this.sleepUntil(index, untilMs - nowMs, signals);
+    }
+  }
+
+  /** One wait of up to `delayMs`, ended early by a change to the record (`wake`) or an abort. */
+  private sleepUntil(index: number, delayMs: number, signals: readonly AbortSignal[]): Promise<void> {
+    return new Promise<void>(resolve => {
       const set = this.waiters.get(index) ?? new Set<() => void>();
       const finish = (): void => {
         clearTimeout(timer);
@@ -201,7 +214,7 @@ export class OperationStore {
         if (set.size === 0) this.waiters.delete(index);
         resolve();
       };
-      const timer = setTimeout(finish, Math.max(0, Math.min(untilMs - nowMs, 2 ** 31 - 1)));
+      const timer = setTimeout(finish, Math.max(1, Math.min(delayMs, 2 ** 31 - 1)));
       for (const signal of signals) signal.addEventListener('abort', finish, { once: true });
       set.add(finish);
       this.waiters.set(index, set);

@@ -1,12 +1,30 @@
 import { Code, codeName } from '../code.js';
 import { OperationsError, type AttemptRecord, type TransportName } from '../errors.js';
-import type { AttemptContext } from '../transport/transport.js';
 import { backoffDelayMs } from './backoff.js';
 import { attemptDeadline } from './deadline.js';
-import type { RetryBudget } from './retry-budget.js';
+import { isOverloadCode, type RetryBudget } from './retry-budget.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { abortError, AttemptSignal } from './signals.js';
 import { sleep } from './sleep.js';
+
+/**
+ * What one attempt may use, handed by the retry loop to whatever makes the attempt (a transport): an absolute
+ * deadline and a signal that fires on the caller's abort or at that deadline. Defined here, with the loop, because
+ * policy is the layer below the transports: they use its deadline and signal helpers, it knows nothing of them.
+ */
+export interface AttemptContext {
+  /** Epoch milliseconds (Date.now() scale) by which this attempt must end. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+  /** Extra request headers / metadata for this call only (lower-case names), e.g. emulator fault injection. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * True when nothing but `deadline` can end this attempt early (the caller gave no signal). A transport that enforces
+   * `deadline` by itself may then leave `signal` unread: the retry loop makes it only when it is read, and an
+   * AbortController, a timer and a listener per call are a measurable share of a cancel's client CPU.
+   */
+  readonly deadlineOnly?: boolean;
+}
 
 /** What one successful attempt returns: the value and the wire that carried it. */
 export interface Served<T> {
@@ -28,6 +46,22 @@ export interface RetryDecisionInfo {
   readonly attemptDeadline: number;
   /** The call's total deadline (absolute epoch ms). */
   readonly deadline: number;
+  /** When the failed attempt ended (epoch ms). */
+  readonly endedAt: number;
+}
+
+/**
+ * Paces and pauses attempts from outside the call: a batch shares one between all its calls, so cancels, reads and
+ * retries draw from one rate and an outage holds them all. Told how each attempt ended, so it can adapt.
+ */
+export interface AttemptGate {
+  /**
+   * Resolves when an attempt may be sent. Rejects with an OperationsError when `deadline` (absolute epoch ms) comes
+   * first (DEADLINE_EXCEEDED) or `signal` aborts; nothing was sent then.
+   */
+  acquire(deadline: number, signal: AbortSignal | undefined): Promise<void>;
+  /** The attempt `acquire` let through ended with `code`; `retryAfterMs` is the server's delay, if it gave one. */
+  release(code: Code, retryAfterMs: number | undefined): void;
 }
 
 export interface RetryRunOptions {
@@ -36,8 +70,10 @@ export interface RetryRunOptions {
   readonly deadline?: number | undefined;
   /** The caller's signal: ends the call at once, in a wait or mid-attempt, with CANCELLED. */
   readonly signal?: AbortSignal | undefined;
-  /** The client's gRFC A6 budget, shared by its calls. @default none (no throttling) */
+  /** The client's retry budget, shared by its calls. @default none (no throttling) */
   readonly budget?: RetryBudget | undefined;
+  /** Waited on before every attempt, the first included. @default none */
+  readonly gate?: AttemptGate | undefined;
   /** Passed to every attempt as AttemptContext.headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /**
@@ -54,14 +90,20 @@ export interface RetryResult<T> extends Served<T> {
   readonly attempts: readonly AttemptRecord[];
 }
 
+/** Slack for timers that fire a little before `Date.now()` reaches the deadline they were set for. */
+const CLOCK_SLACK_MS = 5;
+
 /**
  * The default retry rule (DESIGN.md, "Status normalization"): a code in `policy.retryableCodes`; DEADLINE_EXCEEDED
- * when it was the attempt timeout that ran out (the attempt deadline came before the total one) and the total deadline
- * still has room; RESOURCE_EXHAUSTED only when the server said how long to wait (whether that fits is checked apart).
+ * only when the attempt's own timeout ended it (the attempt ran until its deadline, which came before the total one,
+ * and the total deadline still has room) and never when a server sent it early; RESOURCE_EXHAUSTED only when the
+ * server said how long to wait (whether that fits is checked apart).
  */
 export function isRetryableByPolicy(error: OperationsError, info: RetryDecisionInfo): boolean {
   if (info.policy.retryableCodes.has(error.code)) return true;
-  if (error.code === Code.DEADLINE_EXCEEDED) return info.attemptDeadline < info.deadline && Date.now() < info.deadline;
+  if (error.code === Code.DEADLINE_EXCEEDED) {
+    return info.attemptDeadline < info.deadline && info.endedAt >= info.attemptDeadline - CLOCK_SLACK_MS && info.endedAt < info.deadline;
+  }
   if (error.code === Code.RESOURCE_EXHAUSTED) return error.retryAfterMs !== undefined;
   return false;
 }
@@ -123,40 +165,52 @@ export async function runWithRetry<T>(
   attemptFn: (info: AttemptInfo) => Promise<Served<T>>,
   options: RetryRunOptions,
 ): Promise<RetryResult<T>> {
-  const { policy, signal, budget, headers } = options;
+  const { policy, signal, budget, gate, headers } = options;
   const deadline = options.deadline ?? Date.now() + policy.totalTimeoutMs;
   const attempts: AttemptRecord[] = [];
   let lastError: OperationsError | undefined;
   for (let attempt = 1; ; attempt++) {
     if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
-    const startedAt = Date.now();
-    if (startedAt >= deadline) {
+    if (Date.now() >= deadline) {
       throw lastError?.withAttempts(attempts)
         ?? new OperationsError(Code.DEADLINE_EXCEEDED, 'the deadline had passed before the first attempt');
     }
+    if (gate !== undefined) {
+      try {
+        await gate.acquire(deadline, signal);
+      } catch (caught) {
+        if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
+        throw (lastError ?? OperationsError.from(caught)).withAttempts(attempts);
+      }
+    }
+    const startedAt = Date.now();
     const attemptEnd = attemptDeadline(policy.attemptTimeoutMs, deadline, startedAt);
     const info = new Attempt(attempt, attemptEnd, signal, headers);
     let error: OperationsError;
     try {
       const served = await info.race(attemptFn(info));
       attempts.push(attemptRecord(attempt, Code.OK, served.transport, Date.now() - startedAt));
-      budget?.recordSuccess();
+      budget?.recordAttempt(false);
+      gate?.release(Code.OK, undefined);
       return { value: served.value, transport: served.transport, attempts };
     } catch (caught) {
       error = OperationsError.from(caught);
     } finally {
       info.dispose();
     }
+    const endedAt = Date.now();
     if (signal !== undefined && isAborted(signal)) {
       const cancelled = abortError(signal);
-      attempts.push(attemptRecord(attempt, cancelled.code, error.transport, Date.now() - startedAt));
+      attempts.push(attemptRecord(attempt, cancelled.code, error.transport, endedAt - startedAt));
+      gate?.release(cancelled.code, undefined);
       throw cancelled.withAttempts(attempts);
     }
-    attempts.push(attemptRecord(attempt, error.code, error.transport, Date.now() - startedAt));
+    attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
+    budget?.recordAttempt(isOverloadCode(error.code));
+    gate?.release(error.code, error.retryAfterMs);
     lastError = error;
-    const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline });
-    if (retryable) budget?.recordFailure();
-    if (!retryable || attempt >= policy.maxAttempts || budget?.allowsRetry() === false) throw error.withAttempts(attempts);
+    const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
+    if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
     const waitMs = Math.max(backoffDelayMs(attempt, policy, options.random), error.retryAfterMs ?? 0);
     if (Date.now() + waitMs >= deadline) throw error.withAttempts(attempts);
     try {
@@ -164,5 +218,8 @@ export async function runWithRetry<T>(
     } catch (caught) {
       throw OperationsError.from(caught).withAttempts(attempts);
     }
+    // Asked when the retry is about to go, as the SRE book's throttle is: in a burst of calls the failures often come
+    // back first (a server fails fast), and a budget asked at once would see only them.
+    if (budget?.allowsRetry() === false) throw error.withAttempts(attempts);
   }
 }

@@ -5,17 +5,24 @@ import { MAX_TIMER_MS, timerDelayMs } from './deadline.js';
 /**
  * The code an aborted signal stands for. The signals this library makes abort with an OperationsError as the reason
  * (DEADLINE_EXCEEDED when the attempt's deadline passed, the caller's code otherwise), so a transport that sees its
- * signal fire can say which it was. Any other reason is the caller giving up: CANCELLED, whatever the reason says.
+ * signal fire can say which it was. A caller's `AbortSignal.timeout()` aborts with a TimeoutError: DEADLINE_EXCEEDED,
+ * as the caller set a deadline. Any other reason is the caller giving up: CANCELLED, whatever the reason says.
  */
 export function abortCode(signal: AbortSignal): Code {
   const reason: unknown = signal.reason;
-  return reason instanceof OperationsError ? reason.code : Code.CANCELLED;
+  if (reason instanceof OperationsError) return reason.code;
+  return isTimeoutReason(reason) ? Code.DEADLINE_EXCEEDED : Code.CANCELLED;
 }
 
-/** The error to throw for an aborted signal: its reason when that is already an OperationsError, else CANCELLED. */
+function isTimeoutReason(reason: unknown): boolean {
+  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
+}
+
+/** The error to throw for an aborted signal: its reason when that is already an OperationsError, else by `abortCode`. */
 export function abortError(signal: AbortSignal): OperationsError {
   const reason: unknown = signal.reason;
   if (reason instanceof OperationsError) return reason;
+  if (isTimeoutReason(reason)) return new OperationsError(Code.DEADLINE_EXCEEDED, "the caller's signal timed out", { cause: reason });
   return new OperationsError(Code.CANCELLED, 'the call was cancelled by the caller', { cause: reason });
 }
 

@@ -8,7 +8,8 @@ import { abortCode } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
 import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
 import { operationFromGrpc, type GrpcOperation } from './operation-grpc.js';
-import type { AttemptContext, ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
+import type { AttemptContext } from '../policy/retry.js';
+import type { ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
 
 export interface GrpcTransportOptions {
   /** `host:port` of the gRPC endpoint. */

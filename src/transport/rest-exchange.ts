@@ -3,7 +3,7 @@ import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { timerDelayMs } from '../policy/deadline.js';
 import { abortCode } from '../policy/signals.js';
-import type { AttemptContext } from './transport.js';
+import type { AttemptContext } from '../policy/retry.js';
 
 const EMPTY = Buffer.alloc(0);
 

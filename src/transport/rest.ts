@@ -8,7 +8,8 @@ import { listPageFromJson, operationFromJson, parseJsonObject } from './operatio
 import { endedBeforeStart, RestExchange, type ExchangeResult } from './rest-exchange.js';
 import { RequestHeaders } from './rest-headers.js';
 import { buildRequest, compileRoutes, type BuiltRequest, type OperationsRpc, type RequestFields, type Route } from './rest-route.js';
-import type { AttemptContext, ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
+import type { AttemptContext } from '../policy/retry.js';
+import type { ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
 
 export interface RestTransportOptions {
   /** Scheme, host, port and an optional path prefix: `https://cloudaicompanion.googleapis.com`, `http://127.0.0.1:7002`. */

@@ -1,4 +1,5 @@
 import type { ErrorDetail, TransportName } from '../errors.js';
+import type { AttemptContext } from '../policy/retry.js';
 
 /**
  * google.longrunning.Operation in one shape for both transports. `metadata` and `response` are google.protobuf.Any in
@@ -33,21 +34,6 @@ export interface ListOperationsPage {
   readonly operations: readonly Operation[];
   /** Empty when this was the last page. */
   readonly nextPageToken: string;
-}
-
-/** What one attempt may use: an absolute deadline and a signal that fires on the caller's abort or the deadline. */
-export interface AttemptContext {
-  /** Epoch milliseconds (Date.now() scale) by which this attempt must end. */
-  readonly deadline: number;
-  readonly signal: AbortSignal;
-  /** Extra request headers / metadata for this call only (lower-case names), e.g. emulator fault injection. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /**
-   * True when nothing but `deadline` can end this attempt early (the caller gave no signal). A transport that enforces
-   * `deadline` by itself may then leave `signal` unread: the retry loop makes it only when it is read, and an
-   * AbortController, a timer and a listener per call are a measurable share of a cancel's client CPU.
-   */
-  readonly deadlineOnly?: boolean;
 }
 
 /**

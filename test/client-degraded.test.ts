@@ -1,0 +1,38 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Emulator } from '../src/emulator/index.js';
+import { createCanceller } from '../src/index.js';
+import { startTestEmulator } from './helpers/emulator.js';
+import { WIRES, withClient } from './helpers/client.js';
+
+/**
+ * The library with its default options (retry policy, retry budget, verification) against a service in a brownout:
+ * 30% of cancels and of reads fail UNAVAILABLE. Every verified cancel must still end proven cancelled, at a cost
+ * close to 1 / 0.7 = 1.43x the requests of a healthy service.
+ */
+for (const wire of WIRES) {
+  describe(`the library's defaults through a 30% brownout over ${wire}`, () => {
+    let emulator: Emulator;
+    before(async () => { emulator = await startTestEmulator({ seed: wire === 'grpc' ? 7 : 8 }); });
+    after(async () => { await emulator.close(); });
+
+    test('200 verified cancels all end cancelled, and the server receives at most 1.6x the requests of a healthy run', async () => {
+      const names = emulator.createOperations({ count: 200, idPrefix: `brownout-${wire}-` });
+      emulator.setFaults({ failRate: 0.3, failCode: 'UNAVAILABLE' });
+      const client = createCanceller({
+        ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }),
+        insecure: true,
+        env: {},
+      });
+      const before = emulator.stats().total;
+      const results = await withClient(client, c => Promise.all(names.map(name => c.cancel(name, { verify: true }))));
+      const received = emulator.stats().total - before;
+      const outcomes = new Map<string, number>();
+      for (const result of results) outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1);
+      assert.deepEqual(Object.fromEntries(outcomes), { cancelled: 200 });
+      // Healthy: one cancel and one read each (the emulator cancels at once, so the first read sees it done).
+      assert.ok(received <= 1.6 * 400, `the server received ${received} requests for 400 healthy ones`);
+      assert.ok(names.every(name => emulator.getOperation(name)?.state === 'cancelled'));
+    });
+  });
+}
