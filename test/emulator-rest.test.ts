@@ -122,6 +122,29 @@ describe('the emulator over REST, driven by plain fetch', () => {
     }
   });
 
+  test('with quotaRetryInfo false a quota refusal carries ErrorInfo RATE_LIMIT_EXCEEDED but no RetryInfo nor Retry-After', async () => {
+    const parent = 'projects/rest-quota-bare/locations/global';
+    const names = emulator.createOperations({ count: 6, parent });
+    emulator.setFaults({ quotaRps: 1, quotaRetryInfo: false });
+    try {
+      const responses = await Promise.all(names.map(name => fetch(url(`/v1/${name}`))));
+      const refused = responses.filter(r => r.status === 429);
+      assert.ok(refused.length >= 1, `statuses ${responses.map(r => r.status).join(',')}`);
+      for (const response of refused) {
+        assert.equal(response.headers.get('retry-after'), null);
+        const body = await response.json() as { error: { status: string; details: Array<Record<string, unknown>> } };
+        assert.equal(body.error.status, 'RESOURCE_EXHAUSTED');
+        const types = body.error.details.map(d => d['@type']);
+        assert.ok(types.includes('type.googleapis.com/google.rpc.ErrorInfo'));
+        assert.ok(!types.includes('type.googleapis.com/google.rpc.RetryInfo'), `details ${types.join(', ')}`);
+        assert.equal(body.error.details.find(d => d['@type'] === 'type.googleapis.com/google.rpc.ErrorInfo')?.['reason'], 'RATE_LIMIT_EXCEEDED');
+      }
+      await Promise.all(responses.filter(r => r.status !== 429).map(r => r.arrayBuffer()));
+    } finally {
+      emulator.setFaults({ quotaRps: 0, quotaRetryInfo: true });
+    }
+  });
+
   test('DROP destroys the socket; the next request is served', async () => {
     const [name = ''] = emulator.createOperations({ count: 1, idPrefix: 'rest-drop-' });
     await assert.rejects(fetch(url(`/v1/${name}`), { headers: { 'x-emulator-fault': 'code=DROP' } }), TypeError);

@@ -69,11 +69,12 @@ export function permissionDenied(permission: string, resource: string): ApiError
   ]);
 }
 
-export function rateLimited(message: string, retryDelayMs: number, project: string | undefined): ApiError {
+/** A rate-limit refusal; without `retryDelayMs` it carries no RetryInfo (and REST no Retry-After), as Google's often do. */
+export function rateLimited(message: string, retryDelayMs: number | undefined, project: string | undefined): ApiError {
   const details: ErrorDetailSpec[] = [
     { type: 'ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata: { service: API_DOMAIN } },
   ];
   if (project !== undefined) details.push({ type: 'QuotaFailure', violations: [{ subject: `project:${project}`, description: message }] });
-  details.push({ type: 'RetryInfo', retryDelayMs });
+  if (retryDelayMs !== undefined) details.push({ type: 'RetryInfo', retryDelayMs });
   return new ApiError(Code.RESOURCE_EXHAUSTED, message, details);
 }

@@ -25,6 +25,7 @@ interface EmulatorFlags {
   latencyJitterMs: number;
   failMix?: Partial<Record<CodeName | 'DROP', number>>;
   quotaRps: number;
+  quotaRetryInfo: boolean;
   seed?: number;
   waitCapMs: number;
   state?: string;
@@ -117,6 +118,7 @@ export function buildEmulatorCommand(): Command {
     .option('--latency-jitter-ms <ms>', 'plus a random delay from 0 to this, drawn per call', integer(0, MAX_DELAY_MS), 0)
     .option('--fail-mix <list>', 'several faults at once, e.g. UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.001 (shares of calls)', failMix)
     .option('--quota-rps <n>', 'requests per second per project, then RESOURCE_EXHAUSTED/429 (0: no quota)', integer(0, 1e9), 0)
+    .option('--no-quota-retry-info', 'quota refusals carry no RetryInfo nor Retry-After (as Google rate limits usually answer)')
     .addOption(new Option('--seed <n>', 'seed of fractions and fault rates (default: random)').argParser(integer(0, 2 ** 32 - 1)))
     .option('--wait-cap-ms <ms>', 'longest a WaitOperation call waits', integer(0, MAX_DELAY_MS), 30_000)
     .option('--state <file>', 'keep the store in FILE: loaded at start (then --ops seeds nothing), saved every 200 ms when changed and on close')
@@ -134,7 +136,8 @@ function toOptions(flags: EmulatorFlags, tokens: Record<string, string[]> | unde
     ops: flags.ops, doneFraction: flags.doneFraction,
     durationMs: flags.durationMs, uncancellableFraction: flags.uncancellableFraction, unimplemented: flags.unimplemented,
     requireAuth: flags.requireAuth || tokens !== undefined, failRate: flags.failRate, failCode: flags.failCode,
-    retryDelayMs: flags.retryDelayMs, latencyMs: flags.latencyMs, quotaRps: flags.quotaRps, waitCapMs: flags.waitCapMs,
+    retryDelayMs: flags.retryDelayMs, latencyMs: flags.latencyMs, quotaRps: flags.quotaRps, quotaRetryInfo: flags.quotaRetryInfo,
+    waitCapMs: flags.waitCapMs,
     ...(tokens !== undefined ? { tokens } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
   };

@@ -34,6 +34,12 @@ export interface FaultSettings {
    * @default 0
    */
   readonly quotaRps?: number;
+  /**
+   * Whether a refusal by `quotaRps` says when to come back (RetryInfo, and `Retry-After` over REST, set to the rest of
+   * the one-second window). Google's rate limits usually answer with ErrorInfo RATE_LIMIT_EXCEEDED and QuotaFailure
+   * but no RetryInfo, so a client must find the rate itself: `false` answers that way. @default true
+   */
+  readonly quotaRetryInfo?: boolean;
   /** Answer CancelOperation with UNIMPLEMENTED, as a service that does not support cancellation does. @default false */
   readonly unimplemented?: boolean;
 }
@@ -86,6 +92,7 @@ export interface ResolvedFaults {
   /** The mix as given (shares by code name or DROP), only non-zero shares. */
   readonly failMix: Readonly<Partial<Record<CodeName | 'DROP', number>>>;
   readonly quotaRps: number;
+  readonly quotaRetryInfo: boolean;
   readonly unimplemented: boolean;
 }
 
@@ -144,6 +151,11 @@ export function checkFailMix(field: string, value: unknown): Readonly<Partial<Re
   return Object.freeze(mix);
 }
 
+function checkBoolean(field: string, value: unknown): boolean {
+  check(typeof value === 'boolean', field, value, 'true or false');
+  return value as boolean;
+}
+
 function checkCodeName(field: string, value: string): CodeName {
   const code = codeFromName(value);
   check(code !== undefined && code !== 0, field, value, 'a google.rpc.Code name other than OK, e.g. UNAVAILABLE');
@@ -160,6 +172,7 @@ export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): 
     latencyJitterMs: checkInteger('latencyJitterMs', update.latencyJitterMs ?? current?.latencyJitterMs ?? 0, 0, MAX_DELAY_MS),
     failMix: update.failMix === undefined ? current?.failMix ?? {} : checkFailMix('failMix', update.failMix),
     quotaRps: checkInteger('quotaRps', update.quotaRps ?? current?.quotaRps ?? 0, 0, 1e9),
+    quotaRetryInfo: checkBoolean('quotaRetryInfo', update.quotaRetryInfo ?? current?.quotaRetryInfo ?? true),
     unimplemented: update.unimplemented ?? current?.unimplemented ?? false,
   };
 }
