@@ -53,23 +53,26 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): 
 
 export interface RunningBatch {
   readonly child: ChildProcess;
-  /** Names each later pass retried, as the batch logged them (`[batch] pass N: retrying M names ...`). */
+  /** Names each later pass took up again, as the batch logged them (`[batch] pass N: M names again ...`). */
   readonly passSizes: number[];
-  /** Cancel attempts and retries sent, from the summary (`requests: N cancel attempts, M retries, ...`). */
-  readonly sent: { attempts: number; retries: number } | undefined;
+  /** What the summary says was sent (`requests: N cancel attempts, M retries, V read-backs of accepted cancels, ...`). */
+  readonly sent: { attempts: number; retries: number; readBacks: number } | undefined;
+  /** Times the batch paused for the service (`paused: N times ...`). */
+  readonly pauses: number;
   /** The batch's stderr, kept for the report. */
   readonly stderr: string[];
   readonly exited: Promise<number | null>;
 }
 
-const PASS_LINE = /^\[batch\] pass (\d+): retrying (\d+) names/;
-const REQUESTS_LINE = /^\s*requests:\s+(\d+) cancel attempts, (\d+) retries/;
+const PASS_LINE = /^\[batch\] pass (\d+): (\d+) names again/;
+const REQUESTS_LINE = /^\s*requests:\s+(\d+) cancel attempts, (\d+) retries, (\d+) read-backs/;
+const PAUSED_LINE = /^\s*paused:\s+(\d+) time/;
 
 /** Starts `lro-cancel batch` with `args` against the emulator named in `env`. */
 export function startBatchProcess(args: readonly string[], env: NodeJS.ProcessEnv): RunningBatch {
   const child = spawn(process.execPath, [...CLI, 'batch', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const batch: { -readonly [K in keyof RunningBatch]: RunningBatch[K] } = {
-    child, passSizes: [], sent: undefined, stderr: [], exited: new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code))),
+    child, passSizes: [], sent: undefined, pauses: 0, stderr: [], exited: new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code))),
   };
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', line => {
     batch.stderr.push(line);
@@ -77,14 +80,19 @@ export function startBatchProcess(args: readonly string[], env: NodeJS.ProcessEn
     const pass = PASS_LINE.exec(line);
     if (pass !== null) batch.passSizes[Number(pass[1])] = Number(pass[2]);
     const requests = REQUESTS_LINE.exec(line);
-    if (requests !== null) batch.sent = { attempts: Number(requests[1]), retries: Number(requests[2]) };
+    if (requests !== null) batch.sent = { attempts: Number(requests[1]), retries: Number(requests[2]), readBacks: Number(requests[3]) };
+    const paused = PAUSED_LINE.exec(line);
+    if (paused !== null) batch.pauses = Number(paused[1]);
   });
   return batch;
 }
 
+/** Outcomes final under --verify: after one of these a name must get no more cancels. */
+const FINAL: ReadonlySet<string> = new Set(['cancelled', 'completed', 'failed', 'not_found', 'invalid']);
+
 /**
  * Follows a JSON-lines journal as it is appended to: each `read()` returns the names of the whole lines added since
- * the last one (a line still being written waits for the next read).
+ * the last one that record a final outcome (a line still being written waits for the next read).
  */
 export class JournalFollower {
   readonly #path: string;
@@ -117,8 +125,8 @@ export class JournalFollower {
     for (const line of text.slice(0, end + 1).split('\n')) {
       if (line.trim() === '') continue;
       try {
-        const record = JSON.parse(line) as { name?: unknown };
-        if (typeof record.name === 'string') names.push(record.name);
+        const record = JSON.parse(line) as { name?: unknown; outcome?: unknown };
+        if (typeof record.name === 'string' && FINAL.has(String(record.outcome))) names.push(record.name);
       } catch {
         // A line cut off by a crash: the reader of the journal skips it too.
       }

@@ -9,7 +9,7 @@
  *   node dist/scripts/soak.js --names 5000 --restarts 1     the short run test/soak.test.ts makes
  *
  * Flags (defaults): --names 100000 --restarts 2 --concurrency 256 --fail-mix UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,
- * DROP=0.0005 --latency-jitter-ms 200 --retry-delay-ms 20 --max-passes 16 --pass-delay-ms 250 --max-pass-delay-ms 2000
+ * DROP=0.0005 --latency-jitter-ms 200 --retry-delay-ms 20 --give-up-after 10m --pass-delay-ms 250 --max-pass-delay-ms 2000
  * --down-ms 1000 (each restart) --seed 1 --verify true --timeout-ms 1800000 --dir DIR (default a fresh temp dir)
  * --json (a last stdout line with the figures). Exit 0 when every check passed, 1 otherwise; the directory (names,
  * journal, output, state, logs) is kept when a check fails.
@@ -26,7 +26,7 @@ import { verifySoak, type SoakFigures } from './soak-verify.js';
 
 const DEFAULTS = {
   names: '100000', restarts: '2', concurrency: '256', 'fail-mix': 'UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.0005',
-  'latency-jitter-ms': '200', 'retry-delay-ms': '20', 'max-passes': '16', 'pass-delay-ms': '250', 'max-pass-delay-ms': '2000',
+  'latency-jitter-ms': '200', 'retry-delay-ms': '20', 'give-up-after': '10m', 'pass-delay-ms': '250', 'max-pass-delay-ms': '2000',
   'down-ms': '1000', seed: '1', verify: 'true', 'timeout-ms': '1800000', 'snapshot-ms': '3000', dir: '', json: 'false',
 };
 type Flag = keyof typeof DEFAULTS;
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
   const ports = ['--grpc-port', ready.grpc.split(':')[1] ?? '', '--rest-port', new URL(ready.rest).port];
   const batchArgs = [
     '--input', paths.names, '--journal', paths.journal, '--output', paths.output, '--progress', 'log',
-    '--concurrency', flags.concurrency, '--max-passes', flags['max-passes'],
+    '--concurrency', flags.concurrency, '--give-up-after', flags['give-up-after'],
     '--pass-delay-ms', flags['pass-delay-ms'], '--max-pass-delay-ms', flags['max-pass-delay-ms'], ...(verify ? ['--verify'] : []),
   ];
   log(`${total} names, emulator ${ready.grpc} / ${ready.rest}, faults ${flags['fail-mix']}, jitter 0-${flags['latency-jitter-ms']} ms, ${restartsWanted} restarts; in ${dir}`);
@@ -143,6 +143,7 @@ async function main(): Promise<number> {
 
   const { figures, problems } = await verifySoak({
     names, outputPath: paths.output, journalPath: paths.journal, statePath: paths.state, frozen, passSizes: batch.passSizes, sent: batch.sent, verify,
+    pauses: batch.pauses,
     everyCallArrives: restartsWanted === 0 && !/DROP/i.test(flags['fail-mix']),
   });
   if (end.code !== 0) problems.push(`the batch exited with ${String(end.code)} (see ${paths.batchLog})`);
@@ -160,8 +161,8 @@ function report(f: SoakFigures, restarts: number, durationMs: number, problems: 
   log(`results: ${f.results} lines, missing ${f.resultsMissing}, duplicated ${f.resultsDuplicated}, unknown ${f.resultsUnknown}; outcomes: ${outcomes}`);
   log(`store disagreements: ${f.storeDisagreements}; cancels after final: ${f.cancelledAfterFinal} (of ${f.namesWatchedAfterFinal} names watched)`);
   log(`faults injected: ${f.faults.unavailable} UNAVAILABLE, ${f.faults.resourceExhausted} RESOURCE_EXHAUSTED, ${f.faults.dropped} connections dropped`);
-  log(`retries: the batch sent ${f.cancelAttemptsSent} cancel attempts (${f.cancelRetriesSent} retries); the emulator received ${f.cancelsReceived} cancels`);
-  log(`requests: ${f.requestsReceived} received for ${f.cancelCalls} cancel + ${f.getCalls} get calls: ${f.extraRequests} beyond one per call, budget allows ${f.retryAllowance} (${f.okAnswers} OK answers)`);
+  log(`retries: the batch sent ${f.cancelAttemptsSent} cancel attempts (${f.cancelRetriesSent} retries) and ${f.readBacks} read-backs; the emulator received ${f.cancelsReceived} cancels`);
+  log(`requests: ${f.requestsReceived} received (${f.cancelsReceived} cancels, ${f.getsReceived} gets) for ${f.names} names: ${(f.requestsReceived / f.names).toFixed(2)} per name; ${f.pauses} pauses`);
   log(`cancels that found the operation already done (resends after a lost answer): ${f.cancelsAfterDone}`);
   log(problems.length === 0 ? 'every check passed' : `FAILED:\n  - ${problems.join('\n  - ')}`);
 }

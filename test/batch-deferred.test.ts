@@ -5,7 +5,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeferredQueue, MAX_PASS_DELAY_MS, passDelayMs, passSchedule, type DeferredEntry } from '../src/batch/deferred.js';
+import { DeferredQueue, MAX_PASS_DELAY_MS, passSchedule } from '../src/batch/deferred.js';
+import type { JsonLineRecord } from '../src/batch/jsonl.js';
 
 let dir = '';
 before(() => {
@@ -14,39 +15,36 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const OP = (i: number): string => `projects/p/locations/l/operations/${i}`;
-const UNAVAILABLE = { code: 14, codeName: 'UNAVAILABLE' } as const;
+const unavailable = (i: number): JsonLineRecord => ({ name: OP(i), outcome: 'error', code: 14, codeName: 'UNAVAILABLE', attempts: 3 });
 
-async function drainAll(queue: DeferredQueue): Promise<DeferredEntry[]> {
-  const out: DeferredEntry[] = [];
+async function drainAll(queue: DeferredQueue): Promise<JsonLineRecord[]> {
+  const out: JsonLineRecord[] = [];
   for await (const entry of queue.drain()) out.push(entry);
   return out;
 }
 
 describe('DeferredQueue', () => {
-  test('gives back every name added, with its last result, when they fit in memory', async () => {
+  test('gives back every record added, when they fit in memory, without a file', async () => {
     const queue = new DeferredQueue({ directory: dir });
-    await queue.add(OP(1), UNAVAILABLE);
-    await queue.add(OP(2), { code: 8, codeName: 'RESOURCE_EXHAUSTED', message: 'quota' });
+    const requested = { name: OP(2), outcome: 'requested', code: 0, codeName: 'OK', attempts: 1, message: 'quota' };
+    await queue.add(unavailable(1));
+    await queue.add(requested);
     assert.equal(queue.size, 2);
-    assert.equal(queue.spilled, false);
-    assert.deepEqual(await drainAll(queue), [
-      { name: OP(1), lastResult: UNAVAILABLE },
-      { name: OP(2), lastResult: { code: 8, codeName: 'RESOURCE_EXHAUSTED', message: 'quota' } },
-    ]);
+    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(await drainAll(queue), [unavailable(1), requested]);
     await queue.close();
     assert.deepEqual(readdirSync(dir), []);
   });
 
   test('spills past its memory share to a temporary file, drains it all in order, and removes the file on close', async () => {
     const queue = new DeferredQueue({ directory: dir, memoryEntries: 100 });
-    for (let i = 0; i < 10_000; i += 1) await queue.add(OP(i), UNAVAILABLE);
-    assert.equal(queue.spilled, true);
+    for (let i = 0; i < 10_000; i += 1) await queue.add(unavailable(i));
     assert.equal(queue.size, 10_000);
     const [spillDir] = readdirSync(dir);
     assert.match(spillDir ?? '', /^lro-cancel-deferred-/);
     const drained = await drainAll(queue);
     assert.equal(drained.length, 10_000);
-    drained.forEach((entry, i) => assert.deepEqual(entry, { name: OP(i), lastResult: UNAVAILABLE }));
+    drained.forEach((entry, i) => assert.deepEqual(entry, unavailable(i)));
     await queue.close();
     assert.equal(existsSync(join(dir, spillDir ?? '')), false);
     assert.deepEqual(readdirSync(dir), []);
@@ -58,7 +56,7 @@ describe('DeferredQueue', () => {
     const queue = new DeferredQueue({ directory: dir });
     gc();
     const baseBytes = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 200_000; i += 1) await queue.add(OP(i), UNAVAILABLE);
+    for (let i = 0; i < 200_000; i += 1) await queue.add(unavailable(i));
     gc();
     const grownBytes = process.memoryUsage().heapUsed - baseBytes;
     assert.ok(grownBytes < 8 * 2 ** 20, `heap grew ${grownBytes} bytes for 200,000 deferred names`);
@@ -68,20 +66,20 @@ describe('DeferredQueue', () => {
     await queue.close();
   });
 
-  test('keeps the result it was given, not a later change to it', async () => {
+  test('keeps the record it was given, not a later change to it', async () => {
     const queue = new DeferredQueue({ directory: dir });
-    const result = { code: 14, codeName: 'UNAVAILABLE' };
-    await queue.add(OP(1), result);
-    result.code = 0;
-    assert.deepEqual((await drainAll(queue))[0]?.lastResult, UNAVAILABLE);
+    const record = unavailable(1);
+    await queue.add(record);
+    record['code'] = 0;
+    assert.deepEqual((await drainAll(queue))[0], unavailable(1));
     await queue.close();
   });
 
   test('is single use: no add after drain, no second drain', async () => {
     const queue = new DeferredQueue({ directory: dir });
-    await queue.add(OP(1), UNAVAILABLE);
+    await queue.add(unavailable(1));
     await drainAll(queue);
-    await assert.rejects(queue.add(OP(2), UNAVAILABLE), /add after drain/);
+    await assert.rejects(queue.add(unavailable(2)), /add after drain/);
     await assert.rejects(drainAll(queue), /drained twice/);
     await queue.close();
     await queue.close();
@@ -89,20 +87,20 @@ describe('DeferredQueue', () => {
 
   test('removes the spill file on close even when it was never drained', async () => {
     const queue = new DeferredQueue({ directory: dir, memoryEntries: 0 });
-    await queue.add(OP(1), UNAVAILABLE);
+    await queue.add(unavailable(1));
     assert.equal(readdirSync(dir).length, 1);
     await queue.close();
     assert.deepEqual(readdirSync(dir), []);
   });
 });
 
-describe('passDelayMs', () => {
-  test('waits 1 s, 4 s, 16 s, then 60 s after each pass, and nothing before the first', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 100].map(passDelayMs), [0, 1000, 4000, 16_000, 60_000, 60_000, 60_000]);
-    assert.equal(MAX_PASS_DELAY_MS, 60_000);
+describe('passSchedule', () => {
+  test('waits 1 s, 4 s, 16 s, then 30 s after each pass, and nothing before the first', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 100].map(passSchedule()), [0, 1000, 4000, 16_000, 30_000, 30_000, 30_000]);
+    assert.equal(MAX_PASS_DELAY_MS, 30_000);
   });
 
-  test('a schedule of one\'s own starts at its first wait, grows x4 and stops at its cap (--pass-delay-ms, --max-pass-delay-ms)', () => {
+  test('takes its first wait and its cap from the flags', () => {
     assert.deepEqual([0, 1, 2, 3, 4].map(pass => passSchedule(100, 1000)(pass)), [0, 100, 400, 1000, 1000]);
     assert.deepEqual([1, 2].map(pass => passSchedule(0, 0)(pass)), [0, 0]);
   });

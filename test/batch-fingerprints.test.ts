@@ -2,12 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code } from '../src/code.js';
 import { OperationsError } from '../src/errors.js';
-import { DEFAULT_FINGERPRINT_SLOTS, FingerprintSet } from '../src/batch/fingerprints.js';
+import { FingerprintSet, INITIAL_FINGERPRINT_SLOTS, MAX_FINGERPRINT_SLOTS } from '../src/batch/fingerprints.js';
 
 const OP = (id: number): string => `projects/p${id % 37}/locations/us-central1/operations/operation-${id}`;
 
 describe('FingerprintSet', () => {
-  test('remembers 1,000,000 distinct names with no false negative and no false positive', () => {
+  test('remembers 1,000,000 distinct names, growing from its small start, with no false negative and no false positive', () => {
     const seen = new FingerprintSet();
     let reportedNew = 0;
     for (let i = 0; i < 1_000_000; i += 1) if (seen.add(OP(i))) reportedNew += 1;
@@ -24,7 +24,7 @@ describe('FingerprintSet', () => {
   });
 
   test('reports a duplicate once it has been added, and tells names apart that differ in one character', () => {
-    const seen = new FingerprintSet({ slots: 1024 });
+    const seen = new FingerprintSet({ initialSlots: 1024 });
     assert.equal(seen.add('projects/p/locations/l/operations/a'), true);
     assert.equal(seen.add('projects/p/locations/l/operations/b'), true);
     assert.equal(seen.add('projects/p/locations/l/operations/a'), false);
@@ -35,9 +35,16 @@ describe('FingerprintSet', () => {
     assert.equal(seen.size, 3);
   });
 
-  test('when full, still finds the names it holds, reports new ones as new and says it is full', () => {
-    const seen = new FingerprintSet({ slots: 16 });
-    assert.equal(seen.capacity, 12);
+  test('keeps every name across its growths', () => {
+    const seen = new FingerprintSet({ initialSlots: 2 });
+    for (let i = 0; i < 5000; i += 1) assert.equal(seen.add(OP(i)), true);
+    for (let i = 0; i < 5000; i += 1) assert.equal(seen.has(OP(i)), true, `name ${i} lost in a growth`);
+    assert.equal(seen.has(OP(5000)), false);
+    assert.equal(seen.size, 5000);
+  });
+
+  test('when full at its largest, still finds the names it holds, reports new ones as new and says it is full', () => {
+    const seen = new FingerprintSet({ initialSlots: 8, maxSlots: 16 });
     for (let i = 0; i < 12; i += 1) assert.equal(seen.add(OP(i)), true);
     assert.equal(seen.full, false);
     assert.equal(seen.add(OP(100)), true);
@@ -49,12 +56,12 @@ describe('FingerprintSet', () => {
     assert.equal(seen.has(OP(100)), false);
   });
 
-  test('takes 32 MiB by default and refuses a size that is not a power of two', () => {
-    assert.equal(DEFAULT_FINGERPRINT_SLOTS * 8, 32 * 2 ** 20);
-    assert.equal(new FingerprintSet().capacity, 3_145_728);
-    for (const slots of [0, 1000, 1.5, 2 ** 31]) {
-      assert.throws(() => new FingerprintSet({ slots }), (error: unknown) =>
-        error instanceof OperationsError && error.code === Code.INVALID_ARGUMENT && /slots must be a power of two/.test(error.message));
+  test('starts at 512 KiB, grows to at most 1 GiB, and refuses a size that is not a power of two', () => {
+    assert.equal(INITIAL_FINGERPRINT_SLOTS * 8, 512 * 2 ** 10);
+    assert.equal(MAX_FINGERPRINT_SLOTS * 8, 2 ** 30);
+    for (const initialSlots of [0, 1000, 1.5, 2 ** 31]) {
+      assert.throws(() => new FingerprintSet({ initialSlots }), (error: unknown) =>
+        error instanceof OperationsError && error.code === Code.INVALID_ARGUMENT && /initialSlots must be a power of two/.test(error.message));
     }
   });
 });

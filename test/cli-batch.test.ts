@@ -122,35 +122,42 @@ describe('lro-cancel batch against a degraded service', { concurrency: true }, (
       writeFileSync(input, `${names.join('\n')}\n`);
       const output = join(dir, 'passes.jsonl');
       const run = await runCli([
-        'batch', '--input', input, '--output', output, '--max-attempts', '1', '--max-passes', '30',
-        '--pass-delay-ms', '1', '--max-pass-delay-ms', '20',
+        'batch', '--input', input, '--output', output, '--max-attempts', '1', '--pass-delay-ms', '1', '--max-pass-delay-ms', '20',
       ], { emulator });
       assert.equal(run.code, 0, run.stderr);
       const records = readJsonLines(output);
       assert.deepEqual(records.map(r => r['name']).sort(), [...names].sort());
       assert.ok(records.every(r => r['outcome'] === 'requested'));
-      assert.match(run.stderr, /^\[batch\] pass 2: retrying \d+ names/m);
+      assert.match(run.stderr, /^\[batch\] pass 2: \d+ names again/m);
       const sent = emulator.stats().cancels.received;
       const deferred = Number(/(\d+) deferred to a later pass/.exec(run.stderr)?.[1]);
       assert.ok(deferred > 20, `some names were deferred (${deferred})`);
-      assert.match(run.stderr, new RegExp(`requests: +${sent} cancel attempts, 0 retries, ${deferred} deferred`), 'attempts include those of deferred names');
+      assert.match(run.stderr, new RegExp(`requests: +${sent} cancel attempts, 0 retries, 0 read-backs of accepted cancels, ${deferred} deferred`), 'attempts include those of deferred names');
+      assert.equal(records.reduce((sum, r) => sum + Number(r['attempts']), 0), sent, "each record counts its name's attempts of every pass");
     } finally {
       await emulator.close();
     }
   });
 
-  test('names still UNAVAILABLE after --max-passes end as error and the batch exits 1', async () => {
+  test('names still UNAVAILABLE at --give-up-after end as error with their last real code, and the batch exits 1', async () => {
     const emulator = await startTestEmulator({ failRate: 1, failCode: 'UNAVAILABLE' });
     try {
       const names = createNames(emulator, 20, 'down-');
+      const started = Date.now();
       const run = await runCli([
-        'batch', '--input', '-', '--json', '--max-attempts', '1', '--max-passes', '2', '--pass-delay-ms', '1',
+        'batch', '--input', '-', '--json', '--max-attempts', '1', '--give-up-after', '1.5s', '--pass-delay-ms', '1',
       ], { emulator, stdin: names.join('\n') });
-      assert.equal(run.code, 1);
+      assert.equal(run.code, 1, run.stderr);
+      assert.ok(Date.now() - started < 6000, `ended ${Date.now() - started} ms after the start, near its time bound`);
       const records = jsonLines(run.stdout);
       assert.equal(records.length, 20);
-      assert.ok(records.every(r => r['outcome'] === 'error' && r['codeName'] === 'UNAVAILABLE'));
-      assert.equal(emulator.stats().cancels.received, 40, 'two passes of one attempt each');
+      assert.ok(records.every(r => r['outcome'] === 'error' && r['codeName'] === 'UNAVAILABLE'), JSON.stringify(records[0]));
+      assert.match(run.stderr, /gave up: +names still meeting a degraded service after --give-up-after 2 s/);
+      assert.match(run.stderr, /not final: +20 names/);
+      // Passes of 20 attempts until 300 ms of nothing but UNAVAILABLE confirm the outage; then a probe a second.
+      const sent = emulator.stats().cancels.received;
+      assert.ok(sent >= 20 && sent <= 200, `${sent} cancels sent`);
+      assert.match(run.stderr, /paused: +1 time/);
     } finally {
       await emulator.close();
     }

@@ -30,7 +30,7 @@ describe('lro-cancel batch and SIGINT', () => {
     assert.equal(interrupted.code, 130, interrupted.stderr);
     assert.match(interrupted.stderr, /^\[batch\] stopping: draining calls in flight; a second SIGINT exits at once$/m);
     assert.match(interrupted.stderr, /^Interrupted: \d+ names in /m);
-    assert.match(interrupted.stderr, /^  resume: +run the same command with the same --journal/m);
+    assert.match(interrupted.stderr, /^  unfinished: \d+ names read but not recorded, and the input after them: rerun the same command with --journal /m);
     const journaled = readJsonLines(journal); // throws on a line that is not one whole JSON object
     const written = readJsonLines(output);
     assert.ok(written.length >= 100 && written.length < 1500, `stopped mid-batch (${written.length})`);
@@ -82,25 +82,30 @@ describe('lro-cancel batch and SIGINT', () => {
     assert.match(run.stderr, /^Interrupted: 30 names in /m);
   });
 
-  test('SIGINT while waiting for a later pass counts the deferred names as unfinished, and a rerun sends them', async () => {
+  test('SIGINT while the batch is paused for an outage exits at once, sends nothing more, and a rerun sends the names', async () => {
     emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE' });
     const names = createNames(emulator, 25, 'wait-');
     const journal = join(dir, 'wait-journal.jsonl');
-    const args = ['batch', '--input', '-', '--journal', journal, '--max-attempts', '1', '--pass-delay-ms', '60000'];
+    const args = ['batch', '--input', '-', '--journal', journal, '--max-attempts', '1', '--progress', 'log'];
     const child = spawnCli(args, { emulator, stdin: names.join('\n') });
     let stderr = '';
     child.child.stderr?.on('data', (text: string) => { stderr += text; });
-    await waitFor(() => stderr.includes('pass 2: retrying 25 names'), 'the wait before pass 2');
+    await waitFor(() => stderr.includes('service unavailable since'), 'the pause');
+    const sentBefore = emulator.stats().cancels.received;
+    const stoppedAt = Date.now();
     child.child.kill('SIGINT');
     const run = await child.done;
     assert.equal(run.code, 130, run.stderr);
-    assert.match(run.stderr, /unfinished: 25 names read but not final/);
-    assert.deepEqual(readJsonLines(journal), [], 'nothing final, nothing journaled');
+    assert.ok(Date.now() - stoppedAt < 3000, `exited ${Date.now() - stoppedAt} ms after SIGINT: nothing on the wire to drain`);
+    assert.ok(emulator.stats().cancels.received - sentBefore <= 1, 'at most the probe already sent');
+    assert.match(run.stderr, /^\[batch\] service unavailable since \d\d:\d\d:\d\d UTC: paused, next probe in \d+ s, \d+ names waiting$/m);
+    assert.match(run.stderr, /unfinished: \d+ names read but not recorded/);
+    assert.ok(readJsonLines(journal).every(r => r['outcome'] !== 'cancelled' && r['outcome'] !== 'requested'), 'nothing final journaled');
 
     emulator.setFaults({ failRate: 0 });
     const rerun = await runCli(args, { emulator, stdin: names.join('\n') });
     assert.equal(rerun.code, 0, rerun.stderr);
-    assert.equal(readJsonLines(journal).length, 25);
+    assert.deepEqual(readJsonLines(journal).filter(r => r['outcome'] === 'requested').map(r => r['name']).sort(), [...names].sort());
   });
 
   test('a reader that closes stdout (| head) stops the batch as SIGINT does, with a summary and no crash', async () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJournal, type JournalReadCounts } from '../src/batch/journal.js';
+import { readJsonLines, type JsonLinesReadCounts } from '../src/batch/jsonl.js';
 import type { Emulator } from '../src/emulator/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
 import { projectRoot } from './helpers/paths.js';
@@ -34,11 +34,11 @@ function startBatch(emulator: Emulator, args: readonly string[]): ChildProcess {
 }
 
 /** Names of the whole records in a journal or output file, and what else the reader found there. */
-async function recordsOf(path: string): Promise<{ names: string[]; outcomes: string[]; counts: JournalReadCounts }> {
-  const counts: JournalReadCounts = { records: 0, garbled: 0, cutOff: false };
+async function recordsOf(path: string): Promise<{ names: string[]; outcomes: string[]; counts: JsonLinesReadCounts }> {
+  const counts: JsonLinesReadCounts = { records: 0, garbled: 0, cutOff: false };
   const names: string[] = [];
   const outcomes: string[] = [];
-  for await (const record of readJournal(path, { counts })) {
+  for await (const record of readJsonLines(path, { counts })) {
     names.push(record.name);
     outcomes.push(record.outcome);
   }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { openJournal, readJournal, type JournalReadCounts, type JournalRecord } from '../src/batch/journal.js';
+import { openJsonLines, readJsonLines, type JsonLinesReadCounts, type JsonLineRecord } from '../src/batch/jsonl.js';
 
 /**
  * A journal after crashes, disk trouble and stray edits: whole records mixed with truncated and garbled lines, blank
@@ -17,11 +17,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
 type Line =
-  | { readonly kind: 'record'; readonly record: JournalRecord }
+  | { readonly kind: 'record'; readonly record: JsonLineRecord }
   | { readonly kind: 'other'; readonly bytes: Buffer };
 
 const text = fc.string({ maxLength: 40, unit: 'grapheme' });
-const record: fc.Arbitrary<JournalRecord> = fc.record({
+const record: fc.Arbitrary<JsonLineRecord> = fc.record({
   name: fc.oneof(text, fc.constant('projects/p/locations/l/operations/op-1')),
   outcome: fc.constantFrom('cancelled', 'requested', 'error', 'invalid', ''),
   extra: fc.dictionary(fc.string({ maxLength: 8 }).filter(key => key !== 'name' && key !== 'outcome'), fc.jsonValue(), { maxKeys: 3 }),
@@ -47,14 +47,14 @@ function bytesOf(item: Line): Buffer {
 }
 
 /** What the reader must make of a line: a record, a blank line, or garbage. The reference model, kept simple. */
-function classify(bytes: Buffer): JournalRecord | 'blank' | 'garbled' {
+function classify(bytes: Buffer): JsonLineRecord | 'blank' | 'garbled' {
   const lineText = bytes.toString('utf8').replace(/\r$/, '');
   if (lineText.trim() === '') return 'blank';
   try {
     const value = JSON.parse(lineText) as unknown;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const candidate = value as Record<string, unknown>;
-      if (typeof candidate['name'] === 'string' && typeof candidate['outcome'] === 'string') return candidate as JournalRecord;
+      if (typeof candidate['name'] === 'string' && typeof candidate['outcome'] === 'string') return candidate as JsonLineRecord;
     }
   } catch {
     // garbled
@@ -62,10 +62,10 @@ function classify(bytes: Buffer): JournalRecord | 'blank' | 'garbled' {
   return 'garbled';
 }
 
-async function readAll(path: string): Promise<{ records: JournalRecord[]; counts: JournalReadCounts }> {
-  const counts: JournalReadCounts = { records: 0, garbled: 0, cutOff: false };
-  const records: JournalRecord[] = [];
-  for await (const item of readJournal(path, { counts })) records.push(item);
+async function readAll(path: string): Promise<{ records: JsonLineRecord[]; counts: JsonLinesReadCounts }> {
+  const counts: JsonLinesReadCounts = { records: 0, garbled: 0, cutOff: false };
+  const records: JsonLineRecord[] = [];
+  for await (const item of readJsonLines(path, { counts })) records.push(item);
   return { records, counts };
 }
 
@@ -82,7 +82,7 @@ describe('the journal reader under random damage', () => {
         const parts = all.map(bytesOf);
         writeFileSync(path, Buffer.concat(parts.flatMap((bytes, i) => (i < parts.length - 1 || endsWithNewline ? [bytes, separator] : [bytes]))));
 
-        const expected: JournalRecord[] = [];
+        const expected: JsonLineRecord[] = [];
         let garbled = 0;
         let cutOff = false;
         parts.forEach((bytes, i) => {
@@ -107,12 +107,12 @@ describe('the journal reader under random damage', () => {
     await fc.assert(fc.asyncProperty(fc.array(record, { maxLength: 5 }), other, record, async (before, tail, next) => {
       const path = join(dir, `j-${files++}.jsonl`);
       writeFileSync(path, Buffer.concat([...before.map(r => Buffer.from(`${JSON.stringify(r)}\n`)), tail]));
-      const journal = await openJournal(path);
+      const journal = await openJsonLines(path);
       journal.append(next);
       await journal.close();
       const { records } = await readAll(path);
       const tailRecord = classify(tail);
-      const asWritten = (r: JournalRecord): JournalRecord => JSON.parse(JSON.stringify(r)) as JournalRecord;
+      const asWritten = (r: JsonLineRecord): JsonLineRecord => JSON.parse(JSON.stringify(r)) as JsonLineRecord;
       assert.deepEqual(records, [...before.map(asWritten), ...(typeof tailRecord === 'object' ? [tailRecord] : []), asWritten(next)]);
     }), { numRuns: 150 });
   });

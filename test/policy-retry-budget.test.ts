@@ -150,7 +150,8 @@ describe('the retry budget in the retry loop', () => {
     for (let i = 0; i < 200; i++) assert.equal((await runWithRetry(brownout, options)).value, 'ok');
     let attempts = 0;
     const counted = (): Promise<Served<string>> => { attempts += 1; return down(); };
-    const outage: RetryRunOptions = { ...options, budget: createRetryBudget(DEFAULT_RETRY_BUDGET) };
+    // The outage lasts: each attempt takes 10 ms of a clock the budget reads, so it has more than a second to judge.
+    const outage: RetryRunOptions = { ...options, budget: createRetryBudget(DEFAULT_RETRY_BUDGET, Math.random, () => attempts * 10) };
     for (let i = 0; i < 200; i++) await failure(runWithRetry(counted, outage));
     assert.ok(attempts < 200 * 1.5, `an outage of 200 calls sent ${attempts} attempts`);
   });

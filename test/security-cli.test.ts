@@ -120,7 +120,7 @@ describe('the CLI never shows the access token it uses', { skip: hasOpenssl() ? 
       ['get', NAME, '--json', ...connection],
       ['list', 'projects/p/locations/l', ...connection],
       ['list', 'projects/p/locations/l', '--json', ...connection],
-      ['batch', '--input', input, '--journal', journal, '--output', output, '--json', '--progress', 'log', '--max-passes', '2', '--pass-delay-ms', '10', ...connection],
+      ['batch', '--input', input, '--journal', journal, '--output', output, '--json', '--progress', 'log', '--give-up-after', '6s', '--pass-delay-ms', '10', ...connection],
     ];
     const texts: string[] = [];
     for (const [i, { code, out }] of (await Promise.all(commands.map(run))).entries()) {

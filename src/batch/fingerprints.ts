@@ -1,45 +1,53 @@
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 
-/** 2^22 slots of 8 bytes: 32 MiB, enough for 3,145,728 names at the 75% load the table stops at. */
-export const DEFAULT_FINGERPRINT_SLOTS = 4_194_304;
+/** 2^16 slots of 8 bytes to start: 512 KiB, room for 49,152 names before the first growth. */
+export const INITIAL_FINGERPRINT_SLOTS = 65_536;
+/** 2^27 slots at most: 1 GiB, room for 100,663,296 names. */
+export const MAX_FINGERPRINT_SLOTS = 134_217_728;
 
 /** Linear probing stays short (about 2.5 probes for a hit, 8.5 for a miss) up to this load; past it, it degrades fast. */
 const MAX_LOAD = 0.75;
 
 export interface FingerprintSetOptions {
-  /** Table slots, a power of two; memory is 8 bytes a slot, all allocated at construction. @default 4_194_304 (32 MiB) */
-  readonly slots?: number | undefined;
+  /** Table slots at the start, a power of two; 8 bytes a slot. @default 65_536 (512 KiB) */
+  readonly initialSlots?: number | undefined;
+  /** The most slots the table grows to, a power of two. @default 134_217_728 (1 GiB, 100 million names) */
+  readonly maxSlots?: number | undefined;
+}
+
+function checkSlots(option: string, slots: number): number {
+  if (!Number.isInteger(slots) || slots < 2 || slots > 2 ** 30 || (slots & (slots - 1)) !== 0) {
+    throw new OperationsError(Code.INVALID_ARGUMENT, `FingerprintSet ${option} must be a power of two from 2 to 2^30, got ${slots}`);
+  }
+  return slots;
 }
 
 /**
- * The names a batch has seen, in memory fixed at construction: the table holds a 64-bit fingerprint per name, never
- * the name, so remembering a million 80-character names costs 8 MB instead of hundreds, and the memory of a batch
- * does not grow with its input. The runner uses it to cancel each duplicate name once and, on a resume, to skip the
- * names the journal already holds as final.
+ * A set of names that holds a 64-bit fingerprint per name, never the name, so remembering a million 80-character
+ * names costs 16 MB instead of hundreds. The batch uses it to cancel each duplicate name once, to remember which
+ * names its journal holds as final, and which names the input held (the output names only those). The table doubles
+ * when 75% full, so it costs what the input needs: 512 KiB for a small batch, 16 MiB for a million names.
  *
  * Exactness: the fingerprint is two independent 32-bit hashes of the name's UTF-16 code units. Two different names
  * share one with probability 2^-64, so among n names a false "already seen" happens with probability about
- * n^2 / 2^65: 3e-8 for 1,000,000 names, 3e-7 for the 3,145,728 the default table holds. There are no false
- * negatives: a name added is always found.
+ * n^2 / 2^65: 3e-8 for 1,000,000 names, 3e-4 for 100 million. There are no false negatives: a name added is found.
  *
- * When full (75% of the slots used), new names are no longer remembered: `add` answers true ("new") for them and
- * `full` turns true so the run can say deduplication stopped. Nothing is lost that way: a duplicate that slips
- * through is cancelled twice, and CancelOperation is idempotent, so it costs one extra request, never a name.
+ * At `maxSlots` and 75% full, new names are no longer remembered: `add` answers true ("new") for them and `full`
+ * turns true so the run can say so.
  */
 export class FingerprintSet {
   /** Slot i holds hash A in [2i] and hash B in [2i + 1]; (0, 0) marks an empty slot. */
-  readonly #table: Uint32Array;
-  readonly #mask: number;
-  readonly #maxSize: number;
+  #table: Uint32Array;
+  #mask: number;
+  #maxSize: number;
+  readonly #maxSlots: number;
   #size = 0;
   #dropped = 0;
 
   constructor(options: FingerprintSetOptions = {}) {
-    const slots = options.slots ?? DEFAULT_FINGERPRINT_SLOTS;
-    if (!Number.isInteger(slots) || slots < 2 || slots > 2 ** 30 || (slots & (slots - 1)) !== 0) {
-      throw new OperationsError(Code.INVALID_ARGUMENT, `FingerprintSet slots must be a power of two from 2 to 2^30, got ${slots}`);
-    }
+    const slots = checkSlots('initialSlots', options.initialSlots ?? INITIAL_FINGERPRINT_SLOTS);
+    this.#maxSlots = Math.max(slots, checkSlots('maxSlots', options.maxSlots ?? MAX_FINGERPRINT_SLOTS));
     this.#table = new Uint32Array(slots * 2);
     this.#mask = slots - 1;
     this.#maxSize = Math.floor(slots * MAX_LOAD);
@@ -50,12 +58,7 @@ export class FingerprintSet {
     return this.#size;
   }
 
-  /** How many names the table can remember before it is full. */
-  get capacity(): number {
-    return this.#maxSize;
-  }
-
-  /** True once a new name could not be remembered because the table was full: deduplication is partial from then. */
+  /** True once a new name could not be remembered because the table was full: the set is partial from then. */
   get full(): boolean {
     return this.#dropped > 0;
   }
@@ -72,6 +75,26 @@ export class FingerprintSet {
 
   has(name: string): boolean {
     return !this.#probe(name, false);
+  }
+
+  /** Doubles the table and puts every fingerprint back (the slot comes from the stored hashes, not the name). */
+  #grow(): void {
+    const old = this.#table;
+    const slots = (this.#mask + 1) * 2;
+    const table = new Uint32Array(slots * 2);
+    const mask = slots - 1;
+    for (let at = 0; at < old.length; at += 2) {
+      const a = old[at] as number;
+      const b = old[at + 1] as number;
+      if (a === 0 && b === 0) continue;
+      let slot = (b ^ (a >>> 7)) & mask;
+      while ((table[slot * 2] as number) !== 0 || (table[slot * 2 + 1] as number) !== 0) slot = (slot + 1) & mask;
+      table[slot * 2] = a;
+      table[slot * 2 + 1] = b;
+    }
+    this.#table = table;
+    this.#mask = mask;
+    this.#maxSize = Math.floor(slots * MAX_LOAD);
   }
 
   /** True when `name` is absent (and, with `insert`, now stored if there was room). */
@@ -99,6 +122,10 @@ export class FingerprintSet {
       if (storedA === 0 && storedB === 0) {
         if (!insert) return true;
         if (this.#size >= this.#maxSize) {
+          if (this.#mask + 1 < this.#maxSlots) {
+            this.#grow();
+            return this.#probe(name, true);
+          }
           this.#dropped += 1;
           return true;
         }

@@ -1,220 +1,107 @@
-import { writeSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { LineSplitter, OverlongLine, textChunks } from './lines.js';
+import { stat } from 'node:fs/promises';
+import { FingerprintSet } from './fingerprints.js';
+import { isFinalOutcome } from './finality.js';
+import { lockJournal, type JournalLock } from './journal-lock.js';
+import { openJsonLines, readJsonLines, type JsonLineRecord, type JsonLinesReadCounts, type JsonLinesWriter } from './jsonl.js';
+import { recordAccepted } from './records.js';
 
-/**
- * One final result, one JSON line: the record the runner writes to the journal and to the `--output` file. Records
- * are results built by the runner from cancel results (name, outcome, codes, timing, the server's redacted message);
- * they never carry request headers or credentials, and this writer adds nothing to them.
- */
-export interface JournalRecord {
-  name: string;
-  outcome: string;
-  [key: string]: unknown;
+/** The journal's format; a header line per run carries it, so a later release can read older journals. */
+export const JOURNAL_FORMAT_VERSION = 1;
+
+/** Where a run's names come from; with the shard, what makes two runs the same run. */
+export type InputIdentity =
+  | { readonly kind: 'file'; readonly path: string; readonly bytes: number; readonly sha256: string }
+  | { readonly kind: 'stdin' }
+  | { readonly kind: 'list'; readonly parent: string; readonly filter: string | null }
+  | { readonly kind: 'iterable' };
+
+export interface RunDefinition {
+  readonly input: InputIdentity;
+  /** `i/n`, or null for the whole input. */
+  readonly shard: string | null;
 }
 
-export interface OpenJournalOptions {
-  /** Start the file empty instead of appending to it (an `--output` for a fresh run). @default false */
-  readonly truncate?: boolean | undefined;
-}
-
-/** A tick that appends this many records (a tight loop that never yields to I/O) writes them at once, bounding memory. */
-const MAX_PENDING_RECORDS = 4096;
-
-/**
- * An append-only JSON-lines file, used twice by a batch: as the journal (`--journal`, what a rerun skips) and as the
- * results file (`--output`). Records appended in one event-loop tick go to the file in one `write` at the start of
- * the next (setImmediate), so the file keeps up with the batch at a syscall per tick rather than per record, and a
- * SIGKILL loses at most the records of the tick it lands in: a record is in the kernel's page cache, safe from a
- * crash of this process, one tick after `append`. `close()` also fsyncs, so a finished run survives a power cut.
- * Records still pending when the process exits (process.exit, an uncaught exception) are written by an exit hook.
- *
- * Reopening a file whose last line was cut off by a crash starts the next record on a fresh line, so the fragment
- * stays one garbled line that `readJournal` skips, and never corrupts the record after it.
- */
-export class Journal {
+/** A journal opened for one run: locked, read, and ready to take this run's records. */
+export interface RunJournal {
   readonly path: string;
-  readonly #handle: FileHandle;
-  #pending: string[] = [];
-  #needsNewline: boolean;
-  #immediate: NodeJS.Immediate | undefined;
-  #failure: { readonly error: unknown } | undefined;
-  #closed = false;
-  #written = 0;
-  readonly #onExit = (): void => {
-    try {
-      this.#writePending();
-    } catch {
-      // The process is exiting; there is no one left to tell.
-    }
-  };
-
-  private constructor(path: string, handle: FileHandle, needsNewline: boolean) {
-    this.path = path;
-    this.#handle = handle;
-    this.#needsNewline = needsNewline;
-    process.on('exit', this.#onExit);
-  }
-
-  /** Opens (creating it if needed) `path` for appending; see `openJournal`. */
-  static async open(path: string, options: OpenJournalOptions = {}): Promise<Journal> {
-    const truncate = options.truncate ?? false;
-    const handle = await open(path, truncate ? 'w' : 'a+');
-    try {
-      let needsNewline = false;
-      if (!truncate) {
-        const { size } = await handle.stat();
-        if (size > 0) {
-          const last = Buffer.alloc(1);
-          await handle.read(last, 0, 1, size - 1);
-          needsNewline = last[0] !== 10;
-        }
-      }
-      return new Journal(path, handle, needsNewline);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
-
-  /** Records written to the file so far (appended records still pending are not counted). */
-  get written(): number {
-    return this.#written;
-  }
-
-  /**
-   * Queues one record; it reaches the file within one event-loop tick. The record is serialized now, so changing
-   * the object afterwards changes nothing. Throws if an earlier write failed (a full disk must stop the batch, not be
-   * discovered at the end) or the journal is closed.
-   */
-  append(record: JournalRecord): void {
-    this.#check();
-    this.#pending.push(JSON.stringify(record));
-    if (this.#pending.length >= MAX_PENDING_RECORDS) this.#writeOrRemember();
-    else this.#immediate ??= setImmediate(Journal.#tick, this);
-  }
-
-  /** Writes every pending record now. */
-  async flush(): Promise<void> {
-    this.#check();
-    this.#writeOrRemember();
-    this.#check();
-  }
-
-  /** Writes what is pending, fsyncs and closes the file. Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#writeOrRemember();
-    this.#closed = true;
-    process.off('exit', this.#onExit);
-    try {
-      if (this.#failure === undefined) await this.#handle.sync();
-    } finally {
-      await this.#handle.close();
-    }
-    if (this.#failure !== undefined) throw this.#failure.error;
-  }
-
-  static #tick(self: Journal): void {
-    self.#writeOrRemember();
-  }
-
-  #check(): void {
-    if (this.#failure !== undefined) throw this.#failure.error;
-    if (this.#closed) throw new Error(`journal ${this.path} is closed`);
-  }
-
-  /** A failed write cannot throw from a setImmediate callback; it is kept and thrown by the next append. */
-  #writeOrRemember(): void {
-    try {
-      this.#writePending();
-    } catch (error) {
-      this.#failure ??= { error };
-    }
-  }
-
-  #writePending(): void {
-    if (this.#immediate !== undefined) {
-      clearImmediate(this.#immediate);
-      this.#immediate = undefined;
-    }
-    if (this.#pending.length === 0 || this.#failure !== undefined || this.#closed) return;
-    const records = this.#pending;
-    this.#pending = [];
-    const text = `${this.#needsNewline ? '\n' : ''}${records.join('\n')}\n`;
-    const bytes = Buffer.from(text, 'utf8');
-    for (let offset = 0; offset < bytes.length;) {
-      offset += writeSync(this.#handle.fd, bytes, offset, bytes.length - offset);
-    }
-    this.#needsNewline = false;
-    this.#written += records.length;
-  }
+  readonly writer: JsonLinesWriter;
+  /** Names (or `#line:N` keys) final in the journal, by this run's `verify`: not sent again. */
+  readonly final: FingerprintSet;
+  /** Names not final whose cancel was accepted: a rerun only reads them. */
+  readonly accepted: FingerprintSet;
+  /** The byte where this run's lines start: what is before it is earlier runs'. */
+  readonly runStartOffset: number;
+  /** The definition of the run that began the journal, when it is not this one's. */
+  readonly otherDefinition: RunDefinition | undefined;
+  readonly counts: JsonLinesReadCounts;
+  /** Writes what is pending, fsyncs, closes and unlocks. */
+  close(): Promise<void>;
 }
 
-/** Opens a JSONL results file for appending (see Journal). */
-export function openJournal(path: string, options: OpenJournalOptions = {}): Promise<Journal> {
-  return Journal.open(path, options);
-}
-
-/** What a read found besides records; filled in as the read goes, complete once the iteration ends. */
-export interface JournalReadCounts {
-  records: number;
-  /** Lines that are not a JSON object with string `name` and `outcome` (a cut-off line in the middle included). */
-  garbled: number;
-  /** True when the last line had no newline and was not a record: a write cut off by a crash. */
-  cutOff: boolean;
-}
-
-export interface ReadJournalOptions {
-  readonly signal?: AbortSignal | undefined;
-  /** Filled in with what the read found. */
-  readonly counts?: JournalReadCounts | undefined;
+/** The key a record is known by: its name, or its line for an invalid line (its "name" is the line's text). */
+export function recordKey(record: JsonLineRecord): string {
+  return record.outcome === 'invalid' && typeof record['line'] === 'number' ? `#line:${record['line']}` : record.name;
 }
 
 /**
- * The records of a journal or results file, streamed. Never throws for what a crash or a stray edit can leave behind:
- * garbled lines and a last line cut off mid-way are skipped and counted in `counts`. A file that does not exist
- * reads as empty (no run has written it yet). Other I/O errors (permissions, a directory) are thrown.
+ * Opens `path` as the journal of a run: takes its lock (one process at a time), reads what earlier runs recorded
+ * (final names, and names whose cancel was accepted), and appends a header line with this run's definition, so the
+ * journal says which runs wrote it. A journal begun by another input is not refused: the run uses only the names of
+ * its own input (a name is an operation, whoever listed it), and `otherDefinition` lets the command say so.
  */
-export async function* readJournal(path: string, options: ReadJournalOptions = {}): AsyncGenerator<JournalRecord> {
-  const counts = options.counts ?? { records: 0, garbled: 0, cutOff: false };
-  const splitter = new LineSplitter();
+export async function openRunJournal(path: string, options: { readonly verify: boolean; readonly definition: RunDefinition }): Promise<RunJournal> {
+  const lock = await lockJournal(path);
   try {
-    for await (const text of textChunks(path, options.signal)) {
-      for (const line of splitter.push(text)) {
-        const record = parseRecord(line);
-        if (record === undefined) counts.garbled += 1;
-        else if (record !== null) {
-          counts.records += 1;
-          yield record;
-        }
-      }
+    const final = new FingerprintSet();
+    const accepted = new FingerprintSet();
+    const counts: JsonLinesReadCounts = { records: 0, garbled: 0, cutOff: false };
+    let first: Readonly<Record<string, unknown>> | undefined;
+    const runStartOffset = await stat(path).then(s => s.size, () => 0);
+    for await (const record of readJsonLines(path, { counts, range: { end: runStartOffset }, onHeader: header => { first ??= header; } })) {
+      const key = recordKey(record);
+      if (isFinalOutcome(record.outcome, options.verify)) final.add(key);
+      else if (recordAccepted(record)) accepted.add(key);
     }
+    const writer = await openJsonLines(path);
+    writer.append({ lroCancel: 'journal', version: JOURNAL_FORMAT_VERSION, run: options.definition, startedAt: new Date().toISOString() });
+    const earlier = first?.['run'] as RunDefinition | undefined;
+    return {
+      path,
+      writer,
+      final,
+      accepted,
+      runStartOffset,
+      otherDefinition: earlier !== undefined && !sameRun(earlier, options.definition) ? earlier : undefined,
+      counts,
+      close: () => closeAll(writer, lock),
+    };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    await lock.release();
     throw error;
   }
-  for (const line of splitter.end()) {
-    const record = parseRecord(line);
-    if (record === undefined) counts.cutOff = true;
-    else if (record !== null) {
-      counts.records += 1;
-      yield record;
-    }
+}
+
+async function closeAll(writer: JsonLinesWriter, lock: JournalLock): Promise<void> {
+  try {
+    await writer.close();
+  } finally {
+    await lock.release();
   }
 }
 
-/** A record, null for a blank line, undefined for a garbled one. */
-function parseRecord(line: string | OverlongLine): JournalRecord | null | undefined {
-  if (line instanceof OverlongLine) return undefined;
-  if (line.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
-  return typeof record['name'] === 'string' && typeof record['outcome'] === 'string' ? (record as JournalRecord) : undefined;
+/** The same input (a file by its content, not its path) and the same shard. */
+function sameRun(a: RunDefinition, b: RunDefinition): boolean {
+  if (a.shard !== b.shard || a.input.kind !== b.input.kind) return false;
+  if (a.input.kind === 'file' && b.input.kind === 'file') return a.input.sha256 === b.input.sha256;
+  if (a.input.kind === 'list' && b.input.kind === 'list') return a.input.parent === b.input.parent && a.input.filter === b.input.filter;
+  return true;
+}
+
+/** Describes a definition for a message: `input.txt (sha256 1a2b3c4d...)`, `stdin`, `the listing of P`. */
+export function describeRun(definition: RunDefinition): string {
+  const input = definition.input;
+  const what = input.kind === 'file' ? `${input.path} (sha256 ${input.sha256.slice(0, 12)})`
+    : input.kind === 'list' ? `the listing of ${input.parent}${input.filter === null ? '' : ` with filter ${input.filter}`}`
+      : input.kind;
+  return definition.shard === null ? what : `${what}, shard ${definition.shard}`;
 }

@@ -91,13 +91,13 @@ export class LineSplitter {
  * When `signal` aborts, the stream is destroyed (a stdin that never sends more cannot hold the reader) and iteration
  * simply ends: an abort is a stop, not an error.
  */
-export async function* textChunks(input: NodeJS.ReadableStream | string, signal?: AbortSignal): AsyncGenerator<string> {
+export async function* textChunks(input: NodeJS.ReadableStream | string, signal?: AbortSignal, range?: ByteRange): AsyncGenerator<string> {
   if (isAborted(signal)) return;
   const stream = typeof input !== 'string'
     ? input
     : input === '-'
       ? process.stdin
-      : createReadStream(input, { highWaterMark: READ_CHUNK_BYTES });
+      : createReadStream(input, { highWaterMark: READ_CHUNK_BYTES, ...(range === undefined ? {} : fileRange(range)) });
   if (signal !== undefined && 'destroy' in stream) addAbortSignal(signal, stream as Readable);
   const decoder = new StringDecoder('utf8');
   try {
@@ -112,6 +112,18 @@ export async function* textChunks(input: NodeJS.ReadableStream | string, signal?
   }
   const rest = decoder.end();
   if (rest.length > 0) yield rest;
+}
+
+/** Part of a file: from byte `start` (default 0) up to, not including, byte `end` (default: the end). */
+export interface ByteRange {
+  readonly start?: number | undefined;
+  readonly end?: number | undefined;
+}
+
+/** createReadStream's `end` is inclusive. A caller skips an empty range: there is no inclusive end for it. */
+function fileRange(range: ByteRange): { start: number; end?: number } {
+  const start = range.start ?? 0;
+  return range.end === undefined ? { start } : { start, end: range.end - 1 };
 }
 
 /** A function, not an inline check, so TypeScript does not narrow `aborted` to false after the first look. */

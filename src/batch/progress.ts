@@ -1,9 +1,12 @@
 import cliProgress from 'cli-progress';
+import type { FlowState } from './flow-control.js';
 import type { BatchStats } from './stats.js';
 
 export interface Progress {
   update(stats: BatchStats): void;
   pass(pass: number, names: number): void;
+  /** The batch paused for the service, or resumed; `openNames` are read and not yet recorded. */
+  flow(state: FlowState, openNames: number): void;
   /** Says the run is stopping (SIGINT): in-flight calls are finishing, which can take up to a call's deadline. */
   stopping(): void;
   /** Ends it with a last line from `stats`; without them (the run failed) it only ends, restoring the terminal. */
@@ -27,6 +30,15 @@ function handled(stats: BatchStats): number {
   return stats.finished + stats.duplicates + stats.skippedFromJournal;
 }
 
+/** `service unavailable since 12:03:11: paused, next probe in 8 s, 12,345 names waiting`; empty when running. */
+export function flowText(state: FlowState, openNames: number): string {
+  if (state.kind === 'running') return '';
+  const why = state.reason === 'unavailable' ? 'service unavailable' : 'quota reached (no RetryInfo)';
+  const since = new Date(state.sinceMs).toISOString().slice(11, 19);
+  const probeS = Math.max(0, Math.round((state.nextProbeAtMs - Date.now()) / 1000));
+  return `${why} since ${since} UTC: paused, next probe in ${probeS} s, ${openNames.toLocaleString('en-US')} names waiting`;
+}
+
 function countsText(stats: BatchStats): string {
   const parts = [...stats.byOutcome.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`);
   return parts.length === 0 ? 'starting' : parts.join(', ');
@@ -37,9 +49,10 @@ function countsText(stats: BatchStats): string {
  * everything else (CI, Kubernetes logs), where a redrawn bar would be noise. Both read the same running stats.
  */
 export function createProgress(options: ProgressOptions): Progress {
-  if (options.mode === 'none') return { update() {}, pass() {}, stopping() {}, stop() {} };
+  if (options.mode === 'none') return { update() {}, pass() {}, flow() {}, stopping() {}, stop() {} };
   if (options.mode === 'log') {
     let last: BatchStats | undefined;
+    let wasPaused = false;
     const line = (stats: BatchStats): void => {
       options.stream.write(`[batch] ${stats.finished}${options.total === undefined ? '' : `/${options.total}`} done, ${stats.ratePerSecond().toFixed(0)}/s, ${countsText(stats)}\n`);
     };
@@ -47,7 +60,14 @@ export function createProgress(options: ProgressOptions): Progress {
     timer.unref();
     return {
       update(stats) { last = stats; },
-      pass(pass, names) { if (pass > 1) options.stream.write(`[batch] pass ${pass}: retrying ${names} names that met a degraded service\n`); },
+      pass(pass, names) { if (pass > 1) options.stream.write(`[batch] pass ${pass}: ${names} names again (they met a degraded service, or their verification did not finish)\n`); },
+      flow(state, openNames) {
+        // Each probe reschedules the pause; one line when it begins and one when it ends is enough for a log.
+        const paused = state.kind === 'paused';
+        if (paused === wasPaused) return;
+        wasPaused = paused;
+        options.stream.write(`[batch] ${paused ? flowText(state, openNames) : 'service answering again: resumed'}\n`);
+      },
       stopping() { options.stream.write(`[batch] ${STOPPING}; a second SIGINT exits at once\n`); },
       stop(stats) {
         clearInterval(timer);
@@ -81,8 +101,12 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     pass(pass, names) {
       if (pass <= 1) return;
-      passText = `pass ${pass}: ${names} retried | `;
+      passText = `pass ${pass}: ${names} again | `;
       bar.update({ counts: `${passText}waiting` });
+    },
+    flow(state, openNames) {
+      const text = flowText(state, openNames);
+      bar.update({ counts: text === '' ? `${passText}resumed` : `${text} | ` });
     },
     stopping() {
       passText = `${STOPPING}, Ctrl-C again quits | `;

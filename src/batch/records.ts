@@ -1,12 +1,27 @@
 import type { CancelResult } from '../client/outcome.js';
-import type { JournalRecord } from './journal.js';
+import type { JsonLineRecord } from './jsonl.js';
 import type { InputLine } from './source.js';
 
+/** What a batch knows of a name beyond its last call: every cancel attempt of every pass, and whether one was accepted. */
+export interface NameProgress {
+  readonly attempts: number;
+  readonly accepted: boolean;
+}
+
+/** Outcomes that imply an accepted cancel, so the record need not say so. */
+const ACCEPTED_OUTCOMES: ReadonlySet<string> = new Set(['requested', 'running', 'cancelled', 'completed', 'failed']);
+
+/** Whether the record's cancel was accepted: a rerun then only reads the operation. */
+export function recordAccepted(record: JsonLineRecord): boolean {
+  return ACCEPTED_OUTCOMES.has(record.outcome) || record['accepted'] === true;
+}
+
 /**
- * The one JSON line per input name that the journal and the output hold (and `--json` prints): the fields of the
- * CLI's `--json` line. Built from results only, which never hold credentials.
+ * The JSON line of a result that the journal and the output hold (and `--json` prints). Built from results only,
+ * which never hold credentials. `progress` is the batch's: attempts of all passes, and `accepted: true` when an
+ * earlier cancel was accepted but the outcome (not_found, denied, error on a read) does not say so.
  */
-export function resultRecord(result: CancelResult): JournalRecord {
+export function resultRecord(result: CancelResult, progress?: NameProgress): JsonLineRecord {
   return {
     name: result.name,
     outcome: result.outcome,
@@ -14,7 +29,8 @@ export function resultRecord(result: CancelResult): JournalRecord {
     codeName: result.codeName,
     httpStatus: result.httpStatus,
     transport: result.transport ?? null,
-    attempts: result.attempts,
+    attempts: progress?.attempts ?? result.attempts,
+    ...(progress?.accepted === true && !ACCEPTED_OUTCOMES.has(result.outcome) ? { accepted: true } : {}),
     latencyMs: Math.round(result.latencyMs * 10) / 10,
     ...(result.operation?.error === undefined ? {} : { operationErrorCode: result.operation.error.code }),
     ...(result.error === undefined ? {} : { message: result.error.rawMessage }),
@@ -22,7 +38,7 @@ export function resultRecord(result: CancelResult): JournalRecord {
 }
 
 /** An input line that is not a valid operation name: reported with its line number, never sent. */
-export function invalidRecord(line: Extract<InputLine, { invalid: string }>): JournalRecord {
+export function invalidRecord(line: Extract<InputLine, { invalid: string }>): JsonLineRecord {
   return {
     name: line.raw,
     outcome: 'invalid',

@@ -1,110 +1,181 @@
-import { existsSync, statSync } from 'node:fs';
-import type { Canceller } from '../client/canceller.js';
+import type { BatchCallOptions, Canceller, CancelOptions } from '../client/canceller.js';
 import type { CancelResult } from '../client/outcome.js';
 import { Code } from '../code.js';
 import { sleep } from '../policy/sleep.js';
 import { DeferredQueue, passSchedule } from './deferred.js';
-import { DEFAULT_FINGERPRINT_SLOTS, FingerprintSet } from './fingerprints.js';
-import { openJournal, readJournal, type Journal, type JournalRecord } from './journal.js';
+import { cancelAccepted, isFinalOutcome, isWorthAnotherPass } from './finality.js';
+import { FingerprintSet } from './fingerprints.js';
+import { FlowControl, type FlowState } from './flow-control.js';
+import { openRunJournal, type RunDefinition, type RunJournal } from './journal.js';
+import { openJsonLines, type JsonLineRecord, type JsonLinesWriter } from './jsonl.js';
+import { writeOutputFromJournal } from './output.js';
 import { runPool } from './pool.js';
-import { AdaptiveRateLimiter } from './rate-limiter.js';
-import { resultRecord, invalidRecord } from './records.js';
+import { invalidRecord, recordAccepted, resultRecord, type NameProgress } from './records.js';
 import { stableShard } from './shard.js';
 import type { InputLine } from './source.js';
 import { BatchStats } from './stats.js';
+import { SystemicDetector, type SystemicFailure } from './systemic.js';
 
 export interface BatchOptions {
   readonly canceller: Canceller;
   readonly input: AsyncIterable<InputLine>;
-  /** Calls in flight at once. */
+  /** Names in flight at once. */
   readonly concurrency: number;
-  /** Ceiling of the adaptive rate; undefined = unlimited (pushback still slows it down). */
+  /** The most requests per second (cancels, reads, retries together); the adaptive rate stays under it. */
   readonly ratePerSecond?: number | undefined;
   readonly verify: boolean;
   readonly verifyTimeoutMs?: number | undefined;
-  /** Total time per cancel call, retries included. */
+  /** Total time per call, retries and verification included. @default the client's retry.totalTimeoutMs */
   readonly deadlineMs?: number | undefined;
-  /** Passes over names that ended in a retryable code, the first included. */
-  readonly maxPasses: number;
+  /**
+   * How long names that meet a degraded service are tried again, pass after pass, before they end `error` (or
+   * `requested`, verification unfinished). @default 1,800,000 (30 minutes)
+   */
+  readonly giveUpAfterMs?: number | undefined;
   /** Wait after the first pass; x4 after each later one. @default 1000 */
   readonly passDelayMs?: number | undefined;
-  /** Longest wait between passes. @default 60000 */
+  /** Longest wait between passes. @default 30000 */
   readonly maxPassDelayMs?: number | undefined;
   readonly journalPath?: string | undefined;
+  /** Recorded in the journal's header; required with `journalPath`. */
+  readonly definition?: RunDefinition | undefined;
   readonly outputPath?: string | undefined;
   readonly shard?: { readonly index: number; readonly count: number } | undefined;
-  /** Stops reading input and starting calls; in-flight calls finish and are recorded. */
+  /** Stops reading input and starting calls; calls in flight finish and are recorded (a drain). */
   readonly signal: AbortSignal;
-  /** Called for every final record (after it is journaled), e.g. to print `--json` lines or drive progress. */
-  readonly onRecord?: ((record: JournalRecord, stats: BatchStats) => void) | undefined;
-  /** Called when a pass starts, with the number of names it will retry (0 for the first pass). */
+  /** Aborts the calls in flight too (a drain's grace period is over): their names are left to a rerun. */
+  readonly callSignal?: AbortSignal | undefined;
+  /** Attempts in flight before the service first accepts one. @default 20 */
+  readonly startupInFlight?: number | undefined;
+  /** Called for every record written (journal and output), e.g. to print `--json` lines or drive progress. */
+  readonly onRecord?: ((record: JsonLineRecord, stats: BatchStats) => void) | undefined;
+  /** Called when a pass starts, with the number of names it takes up (0 for the first pass). */
   readonly onPass?: ((pass: number, names: number) => void) | undefined;
+  /** Called when the batch pauses for the service or resumes, with the names read and not yet recorded. */
+  readonly onFlowState?: ((state: FlowState, openNames: number) => void) | undefined;
   /** Extra per-call headers (emulator fault injection in tests). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface BatchSummary {
   readonly stats: BatchStats;
-  /** Names read but not final because the run was interrupted; a rerun with the same journal picks them up. */
+  /** Names read but not recorded: the run was stopped (signal or systemic failure); a rerun picks them up. */
   readonly unfinished: number;
   readonly interrupted: boolean;
-  readonly dedupeCapacityReached: boolean;
+  /** Set when the run stopped early because every call failed the same way: the message says how to fix it. */
+  readonly systemic: SystemicFailure | undefined;
+  /** Records of this run whose outcome is not final (error, denied, unimplemented, running, unverified). */
+  readonly notFinal: number;
+  /** True when the time bound ended names that kept meeting a degraded service. */
+  readonly gaveUp: boolean;
+  readonly dedupeFull: boolean;
+  /** Times the batch paused for an outage or a quota. */
+  readonly pauses: number;
+  readonly journal: Pick<RunJournal, 'otherDefinition' | 'counts'> | undefined;
+  /** Lines of the output rebuilt from the journal. */
+  readonly outputLines: number | undefined;
 }
 
-/** Codes after which a name is tried again in a later pass instead of being reported: the service was degraded. */
-const DEFERRABLE = new Set<Code>([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED]);
+export const DEFAULT_GIVE_UP_AFTER_MS = 30 * 60_000;
+
+const ZERO: NameProgress = { attempts: 0, accepted: false };
 
 /**
- * Runs a batch: streams the input through shard, dedupe and journal filters into a bounded pool of cancel calls under
- * an adaptive rate, writes one final record per name to the journal and the output, and gives names that met a
- * degraded service (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED) up to `maxPasses` passes with growing delays.
- * Memory stays flat: the input is never held, seen names are 64-bit fingerprints in a fixed table, deferred names
- * spill to a temporary file.
+ * Runs a batch: streams the input through shard, dedupe and journal filters into a bounded pool of calls that all
+ * pass one flow control (rate, outage pauses, quota), writes one record per name to the journal and the output, and
+ * gives names that met a degraded service, or whose verification did not finish, more passes until the time bound;
+ * a name whose cancel was accepted is only read again. Memory stays flat: the input is never held, seen names are
+ * 64-bit fingerprints, deferred names spill to a temporary file.
  */
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
+  const { canceller, verify } = options;
   const stats = new BatchStats();
   const seen = new FingerprintSet();
-  const limiter = new AdaptiveRateLimiter(options.ratePerSecond === undefined ? {} : { ratePerSecond: options.ratePerSecond });
-  const { journal, output, final } = await openWriters(options);
-  let deferred = new DeferredQueue();
-  /** Names taken from the input and not yet final (in flight, deferred, or dropped by an interrupt). */
   let open = 0;
+  let notFinal = 0;
+  let systemic: SystemicFailure | undefined;
+  const flow = new FlowControl({
+    ceilingPerSecond: options.ratePerSecond,
+    startupInFlight: options.startupInFlight,
+    onStateChange: state => options.onFlowState?.(state, open),
+  });
+  // A stop lets nothing more through the flow: the attempts on the wire drain, nothing waiting is sent.
+  const stop = new AbortController();
+  stop.signal.addEventListener('abort', () => flow.stop(), { once: true });
+  const stopNow = (): void => stop.abort(options.signal.reason);
+  if (options.signal.aborted) stopNow();
+  else options.signal.addEventListener('abort', stopNow, { once: true });
+  if (options.journalPath !== undefined && options.definition === undefined) throw new Error('runBatch: a journal needs the run definition');
+  const journal = options.journalPath === undefined ? undefined
+    : await openRunJournal(options.journalPath, { verify, definition: options.definition as RunDefinition });
+  let direct: JsonLinesWriter | undefined;
+  try {
+    direct = journal === undefined && options.outputPath !== undefined ? await openJsonLines(options.outputPath, { truncate: true }) : undefined;
+  } catch (error) {
+    await journal?.close();
+    throw error;
+  }
+  const giveUpAt = Date.now() + (options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS);
+  const detector = new SystemicDetector(verify);
+  /** Set when the time bound ended a name that would have gone to another pass. */
+  let gaveUp = false;
   const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
+  const callTimeoutMs = options.deadlineMs ?? canceller.options.retry.totalTimeoutMs;
 
-  const finish = (record: JournalRecord): void => {
-    journal?.append(record);
-    output?.append(record);
+  const write = (record: JsonLineRecord, sent: boolean): void => {
+    journal?.writer.append(record);
+    direct?.append(record);
+    if (!isFinalOutcome(record.outcome, verify)) notFinal += 1;
+    stats.record({ outcome: record.outcome, codeName: String(record['codeName']), latencyMs: Number(record['latencyMs']), sent });
     options.onRecord?.(record, stats);
   };
 
-  const cancelOne = async (name: string, lastPass: boolean, queue: DeferredQueue): Promise<void> => {
-    await limiter.acquire(options.signal).catch(() => undefined);
-    if (options.signal.aborted) return;
-    const result: CancelResult = await options.canceller.cancel(name, {
-      verify: options.verify,
+  const call = (name: string, progress: NameProgress): Promise<CancelResult> => {
+    const callOptions: CancelOptions & BatchCallOptions = {
+      verify,
+      // The time bound cuts the last calls short, so a run ends near it instead of up to a call's timeout after.
+      deadlineMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - Date.now())),
+      gate: flow,
       ...(options.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: options.verifyTimeoutMs }),
-      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
       ...(options.headers === undefined ? {} : { headers: options.headers }),
-    });
-    const throttled = result.history.find(a => a.code === Code.RESOURCE_EXHAUSTED);
-    if (throttled !== undefined) limiter.onPushback(result.error?.retryAfterMs);
-    else limiter.onSuccess();
-    if (result.outcome === 'error' && DEFERRABLE.has(result.code) && !lastPass) {
-      stats.deferred += 1;
-      // Not final, so not in stats.record; its requests still count in the summary's cost.
-      stats.attempts += result.attempts;
-      stats.retries += Math.max(0, result.attempts - 1);
-      await queue.add(name, { code: result.code, codeName: result.codeName });
-      return;
+      ...(options.callSignal === undefined ? {} : { signal: options.callSignal }),
+    };
+    if (verify && progress.accepted) {
+      stats.verifyOnly += 1;
+      return canceller.verify(name, callOptions);
     }
-    open -= 1;
-    stats.record(result);
-    finish(resultRecord(result));
+    return canceller.cancel(name, callOptions);
   };
 
-  const firstPass = async function* (): AsyncGenerator<string> {
+  const handle = async (name: string, before: NameProgress, queue: DeferredQueue, last?: JsonLineRecord): Promise<void> => {
+    const result = await call(name, before);
+    stats.countCall(result);
+    // Stopped before its attempt went (or abandoned at the end of a drain): nothing was learned, a rerun takes it up.
+    if (stop.signal.aborted && result.error?.code === Code.CANCELLED && !cancelAccepted(result, before.accepted)) return;
+    const failure = detector.observe(result);
+    if (failure !== undefined && systemic === undefined) {
+      systemic = failure;
+      stop.abort(new Error(failure.message));
+    }
+    // A call that sent nothing (the time bound came while the flow was paused) tells nothing new: the last try stands.
+    const record = result.attempts === 0 && before.accepted === false && last !== undefined
+      ? last
+      : resultRecord(result, { attempts: before.attempts + result.attempts, accepted: cancelAccepted(result, before.accepted) });
+    if (isWorthAnotherPass(result, verify) && !stop.signal.aborted) {
+      if (Date.now() < giveUpAt) {
+        stats.deferred += 1;
+        await queue.add(record);
+        return;
+      }
+      gaveUp = true;
+    }
+    open -= 1;
+    write(record, true);
+  };
+
+  const firstPass = async function* (): AsyncGenerator<{ readonly name: string; readonly progress: NameProgress }> {
     for await (const line of options.input) {
-      if (options.signal.aborted) return;
+      if (stop.signal.aborted) return;
       const key = 'name' in line ? line.name : `#line:${line.lineNumber}`;
       if (options.shard !== undefined && stableShard('name' in line ? line.name : line.raw, options.shard.count) !== options.shard.index) {
         stats.otherShards += 1;
@@ -114,103 +185,71 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         stats.duplicates += 1;
         continue;
       }
-      if (final?.has(key) === true) {
+      if (journal?.final.has(key) === true) {
         stats.skippedFromJournal += 1;
         continue;
       }
       if ('name' in line) {
         open += 1;
-        yield line.name;
+        yield { name: line.name, progress: journal?.accepted.has(key) === true ? { attempts: 0, accepted: true } : ZERO };
       } else {
-        const record = invalidRecord(line);
-        stats.record({ outcome: 'invalid', codeName: 'INVALID_ARGUMENT', transport: undefined, attempts: 0, latencyMs: 0 });
-        finish(record);
+        write(invalidRecord(line), false);
       }
     }
   };
 
+  let deferred = new DeferredQueue();
+  let outputLines: number | undefined;
   try {
     options.onPass?.(1, 0);
-    const lastPass = options.maxPasses <= 1;
-    const queue = deferred;
-    await runPool(firstPass(), options.concurrency, name => cancelOne(name, lastPass, queue), { signal: options.signal });
-    for (let pass = 2; pass <= options.maxPasses && deferred.size > 0 && !options.signal.aborted; pass += 1) {
+    const firstQueue = deferred;
+    await runPool(firstPass(), options.concurrency, item => handle(item.name, item.progress, firstQueue), { signal: stop.signal });
+    for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && Date.now() < giveUpAt; pass += 1) {
       const retrying = deferred;
       deferred = new DeferredQueue();
       options.onPass?.(pass, retrying.size);
-      await sleep(passDelayMs(pass - 1), options.signal).catch(() => undefined);
+      await sleep(Math.min(passDelayMs(pass - 1), giveUpAt - Date.now()), stop.signal).catch(() => undefined);
       const next = deferred;
-      const isLast = pass === options.maxPasses;
-      const names = async function* (): AsyncGenerator<string> {
-        for await (const entry of retrying.drain()) yield entry.name;
-      };
       try {
-        await runPool(names(), options.concurrency, name => cancelOne(name, isLast, next), { signal: options.signal });
+        await runPool(retrying.drain(), options.concurrency, record => handle(record.name, progressOf(record), next, record), { signal: stop.signal });
       } finally {
         await retrying.close();
       }
     }
-    return {
-      stats,
-      unfinished: open,
-      interrupted: options.signal.aborted,
-      dedupeCapacityReached: seen.full,
-    };
-  } finally {
-    await deferred.close();
-    await journal?.close();
-    await output?.close();
-  }
-}
-
-interface Writers {
-  readonly journal: Journal | undefined;
-  readonly output: Journal | undefined;
-  /** Keys already final in the journal or the output (a resume): not sent again. */
-  readonly final: FingerprintSet | undefined;
-}
-
-/**
- * Opens the journal and the output. On a resume the names already in either are final: they are remembered (as
- * fingerprints, in their own table so the summary can tell them from duplicates in the input) so they are not sent
- * again, and records the journal has but the output lost to a crash are copied over, so the output ends with every
- * input name exactly once.
- */
-async function openWriters(options: BatchOptions): Promise<Writers> {
-  const resuming = options.journalPath !== undefined;
-  const outputToRead = resuming && options.outputPath !== undefined && existsSync(options.outputPath) ? options.outputPath : undefined;
-  const journalToRead = options.journalPath !== undefined && existsSync(options.journalPath) ? options.journalPath : undefined;
-  const final = outputToRead === undefined && journalToRead === undefined
-    ? undefined
-    : finalSetFor(fileBytes(outputToRead) + fileBytes(journalToRead));
-  if (outputToRead !== undefined && final !== undefined) {
-    for await (const record of readJournal(outputToRead)) final.add(recordKey(record));
-  }
-  const output = options.outputPath === undefined ? undefined : await openJournal(options.outputPath, { truncate: !resuming });
-  if (journalToRead !== undefined && final !== undefined) {
-    for await (const record of readJournal(journalToRead)) {
-      if (final.add(recordKey(record))) output?.append(record);
+    if (!stop.signal.aborted && deferred.size > 0) {
+      // The time bound came: each name left is reported as its last call ended (error, or requested unverified).
+      gaveUp = true;
+      for await (const record of deferred.drain()) {
+        open -= 1;
+        write(record, true);
+      }
     }
+  } finally {
+    options.signal.removeEventListener('abort', stopNow);
+    await deferred.close();
+    await direct?.close();
+    await journal?.close();
   }
-  const journal = options.journalPath === undefined ? undefined : await openJournal(options.journalPath);
-  return { journal, output, final };
+  if (journal !== undefined && options.outputPath !== undefined) {
+    outputLines = await writeOutputFromJournal({
+      journalPath: journal.path, outputPath: options.outputPath, runStartOffset: journal.runStartOffset, inputKeys: seen, verify,
+    });
+  }
+  return {
+    stats,
+    unfinished: open,
+    interrupted: options.signal.aborted,
+    systemic,
+    notFinal,
+    gaveUp,
+    dedupeFull: seen.full,
+    pauses: flow.pauses,
+    journal: journal === undefined ? undefined : { otherDefinition: journal.otherDefinition, counts: journal.counts },
+    outputLines,
+  };
 }
 
-/** A record line is well over 100 bytes (name, outcome, codes, transport, timing), so bytes / 100 bounds the records. */
-const MIN_RECORD_BYTES = 100;
-
-/** A table for the records `bytes` of journal can hold: small for a small journal, at most the default 32 MiB. */
-function finalSetFor(bytes: number): FingerprintSet {
-  const records = Math.ceil(bytes / MIN_RECORD_BYTES);
-  let slots = 1024;
-  while (slots * 0.75 < records && slots < DEFAULT_FINGERPRINT_SLOTS) slots *= 2;
-  return new FingerprintSet({ slots });
-}
-
-function fileBytes(path: string | undefined): number {
-  return path === undefined ? 0 : statSync(path).size;
-}
-
-function recordKey(record: JournalRecord): string {
-  return record.outcome === 'invalid' && typeof record['line'] === 'number' ? `#line:${record['line']}` : record.name;
+function progressOf(record: JsonLineRecord): NameProgress {
+  const attempts = record['attempts'];
+  return { attempts: typeof attempts === 'number' ? attempts : 0, accepted: recordAccepted(record) };
 }

@@ -2,21 +2,38 @@ import type { CancelResult } from '../client/outcome.js';
 
 const RESERVOIR_SIZE = 20_000;
 
+/** The fields of a name's final record that the totals count. */
+export interface RecordedOutcome {
+  readonly outcome: string;
+  readonly codeName: string;
+  readonly latencyMs: number;
+  /** False for an input line that was never sent (invalid): no latency to sample. */
+  readonly sent: boolean;
+}
+
 /**
- * Running totals of a batch in constant memory: counts by outcome, code and transport, attempts, and a fixed-size
- * reservoir sample of latencies for p50/p99 (a uniform sample of every result, however many millions there are).
+ * Running totals of a batch in constant memory: names by outcome and code (one per name, when its record is
+ * written), and what every call cost (cancel attempts, retries, the wire of each attempt, whatever pass it was in),
+ * with a fixed-size reservoir sample of latencies for p50/p99 (uniform over every result, however many millions).
  */
 export class BatchStats {
   readonly startedAt = Date.now();
   readonly byOutcome = new Map<string, number>();
   readonly byCode = new Map<string, number>();
+  /** Attempts by the wire that carried them, every call of every pass. */
   readonly byTransport = new Map<string, number>();
+  /** Names with a record this run. */
   finished = 0;
+  /** CancelOperation attempts sent, every pass. */
   attempts = 0;
+  /** Of those, the ones after a call's first. */
   retries = 0;
+  /** Calls that only read back an accepted cancel (a later pass, or a rerun). */
+  verifyOnly = 0;
   duplicates = 0;
   skippedFromJournal = 0;
   otherShards = 0;
+  /** Times a name went to a later pass. */
   deferred = 0;
   readonly #latencies = new Float64Array(RESERVOIR_SIZE);
   #seen = 0;
@@ -26,14 +43,19 @@ export class BatchStats {
     this.#random = random;
   }
 
-  record(result: Pick<CancelResult, 'outcome' | 'codeName' | 'transport' | 'attempts' | 'latencyMs'>): void {
+  /** One call's cost, whatever became of the name. */
+  countCall(result: Pick<CancelResult, 'attempts' | 'history'>): void {
+    this.attempts += result.attempts;
+    this.retries += Math.max(0, result.attempts - 1);
+    for (const attempt of result.history) if (attempt.transport !== undefined) bump(this.byTransport, attempt.transport);
+  }
+
+  /** A name's record was written. */
+  record(result: RecordedOutcome): void {
     this.finished += 1;
     bump(this.byOutcome, result.outcome);
     bump(this.byCode, result.codeName);
-    if (result.transport !== undefined) bump(this.byTransport, result.transport);
-    this.attempts += result.attempts;
-    this.retries += Math.max(0, result.attempts - 1);
-    if (result.attempts > 0) this.#sampleLatency(result.latencyMs);
+    if (result.sent) this.#sampleLatency(result.latencyMs);
   }
 
   count(outcome: string): number {

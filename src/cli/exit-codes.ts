@@ -1,11 +1,23 @@
-/** Process exit codes of every command, in one place so scripts and tests agree with the docs. */
+/**
+ * Process exit codes of every command, in one place so scripts, Jobs and tests agree with the docs (README, "Exit
+ * codes"). A Kubernetes or Cloud Run Job succeeds on 0 only: 0 means every input name is final.
+ */
 export const ExitCode = {
-  /** Every name reached a final outcome other than error / denied. */
+  /**
+   * Every name is final (cancelled, completed, failed, not_found, requested without --verify), the ones a journal
+   * already held included; for get/list/wait, the call succeeded.
+   */
   OK: 0,
-  /** Some name ended in error or denied (or a get/list call failed). */
+  /** Some name is not final (error, denied, unimplemented, running, unverified), or a get/list call failed. */
   FAILURES: 1,
   /** Bad usage: a flag, an argument or an input file was wrong; the message says which and what was expected. */
   USAGE: 2,
-  /** Stopped by SIGINT after draining in-flight calls. */
+  /** Stopped early: every call failed the same way (credentials, permission, wrong endpoint); the message says the fix. */
+  SYSTEMIC: 3,
+  /** The journal is in use by another run (EX_TEMPFAIL: try again once it ends). */
+  JOURNAL_BUSY: 75,
+  /** Stopped by SIGINT (or a closed stdout) after draining the calls in flight. */
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM after draining the calls in flight. */
+  TERMINATED: 143,
 } as const;

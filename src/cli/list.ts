@@ -4,6 +4,7 @@ import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { operationLine } from './format.js';
 import { reportCallError } from './get.js';
+import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
 export interface ListFlags extends ConnectionFlags {
   readonly filter?: string;
@@ -12,13 +13,13 @@ export interface ListFlags extends ConnectionFlags {
 }
 
 /** `lro-cancel list PARENT [--filter F]`: streams every page, one operation per line. */
-export async function runList(parent: string, flags: ListFlags, signal: AbortSignal): Promise<number> {
+export async function runList(parent: string, flags: ListFlags, signals: StopSignals): Promise<number> {
   let canceller: Canceller | undefined;
   let printed = 0;
   try {
     canceller = new Canceller(cancellerOptionsFrom(flags));
     for await (const operation of canceller.list(parent, {
-      signal,
+      signal: signals.stop,
       ...(flags.filter === undefined ? {} : { filter: flags.filter }),
       ...(flags.pageSize === undefined ? {} : { pageSize: flags.pageSize }),
     })) {
@@ -28,6 +29,9 @@ export async function runList(parent: string, flags: ListFlags, signal: AbortSig
     }
     return ExitCode.OK;
   } catch (error) {
+    // The reader went away (`| head -1`): it had what it wanted, so that is a success, not a failed call.
+    if (signals.cause() === 'stdout-closed') return ExitCode.OK;
+    if (signals.stop.aborted) return stoppedExitCode(signals.cause());
     return reportCallError(error, flags.json === true, error instanceof OperationsError && error.transport !== undefined);
   } finally {
     await canceller?.close();

@@ -6,36 +6,25 @@
 import { Command, CommanderError } from 'commander';
 import { addConnectionFlags, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
-import { integerAtLeast, numberAtLeast, oneOf } from './parse.js';
+import { durationMs, integerAtLeast, numberAtLeast, oneOf } from './parse.js';
+import { stoppedExitCode, stopSignals, type StopSignals } from './stop-signals.js';
 import type { BatchFlags } from './batch.js';
 import { VERSION } from '../version.js';
 
-/** SIGINT (or a closed stdout) once: stop starting work, drain, report, exit 130. Twice: exit at once. */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
-    controller.abort(new Error('interrupted (SIGINT)'));
-  });
-  // The reader went away (`lro-cancel batch --json | head`): stop and drain as SIGINT does, rather than die on an
-  // unhandled EPIPE with a stack trace and calls in flight.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    if (!controller.signal.aborted) controller.abort(new Error('stdout closed'));
-  });
-  return controller.signal;
-}
+/** How long the calls in flight get to finish after SIGINT or SIGTERM, unless `--drain-timeout` says otherwise. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 
-async function run(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
-  const signal = interruptSignal();
+async function run(action: (signals: StopSignals) => Promise<number>, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS): Promise<void> {
+  const signals = stopSignals(drainTimeoutMs);
   try {
-    process.exitCode = await action(signal);
+    process.exitCode = await action(signals);
   } catch (caught) {
     const { OperationsError } = await import('../errors.js');
     const { Code } = await import('../code.js');
     const error = OperationsError.from(caught);
     process.stderr.write(`lro-cancel: ${error.message}\n`);
-    process.exitCode = error.code === Code.INVALID_ARGUMENT ? ExitCode.USAGE : ExitCode.FAILURES;
+    process.exitCode = signals.stop.aborted ? stoppedExitCode(signals.cause())
+      : error.code === Code.INVALID_ARGUMENT ? ExitCode.USAGE : ExitCode.FAILURES;
   }
 }
 
@@ -49,8 +38,10 @@ function buildProgram(): Command {
       '  LRO_CANCEL_EMULATOR_HOST=127.0.0.1:PORT     point every command at an emulator (plaintext, no credentials)',
       '  LRO_CANCEL_EMULATOR_REST=http://127.0.0.1:PORT  its REST URL, for --transport rest and the auto fallback',
       '',
-      'Exit codes: 0 every name reached a final outcome other than error/denied; 1 otherwise;',
-      '            2 bad usage; 130 interrupted (SIGINT).',
+      'Exit codes: 0 every name is final (cancelled, completed, failed, not_found, requested without --verify);',
+      '            1 some name is not (error, denied, unimplemented, running, unverified), or a call failed;',
+      '            2 bad usage; 3 stopped early: every call failed the same way (credentials, permission, endpoint);',
+      '            75 the --journal is in use by another run; 130 SIGINT; 143 SIGTERM (both drain first).',
       '',
       'Try it: lro-cancel emulator --ops 10   (prints its ports), then the variables above and',
       '        lro-cancel cancel --verify projects/demo/locations/global/operations/op-000001',
@@ -65,14 +56,14 @@ function buildProgram(): Command {
     .option('--verify', 'poll GetOperation until done to prove cancelled / completed')
     .option('--verify-timeout-ms <n>', 'how long to poll with --verify (default 30000)', integerAtLeast('--verify-timeout-ms', 1)))
     .action(async (names: string[], flags: ConnectionFlags) => {
-      await run(async signal => (await import('./cancel.js')).runCancel(names, flags, signal));
+      await run(async signals => (await import('./cancel.js')).runCancel(names, flags, signals));
     });
 
   addConnectionFlags(program.command('get')
     .description('read one operation')
     .argument('<name>', 'projects/{project}/locations/{location}/operations/{operation}'))
     .action(async (name: string, flags: ConnectionFlags) => {
-      await run(async signal => (await import('./get.js')).runGet(name, flags, signal));
+      await run(async signals => (await import('./get.js')).runGet(name, flags, signals));
     });
 
   addConnectionFlags(program.command('list')
@@ -82,7 +73,7 @@ function buildProgram(): Command {
     .option('--page-size <n>', 'page size asked of the server', integerAtLeast('--page-size', 1))
     .option('--limit <n>', 'stop after n operations', integerAtLeast('--limit', 1)))
     .action(async (parent: string, flags: ConnectionFlags) => {
-      await run(async signal => (await import('./list.js')).runList(parent, flags, signal));
+      await run(async signals => (await import('./list.js')).runList(parent, flags, signals));
     });
 
   addConnectionFlags(program.command('batch')
@@ -94,16 +85,17 @@ function buildProgram(): Command {
     .option('--rps <n>', 'ceiling of the adaptive rate, requests per second (default unlimited)', numberAtLeast('--rps', 0.1))
     .option('--verify', 'poll GetOperation until done to prove each outcome')
     .option('--verify-timeout-ms <n>', 'how long to poll each name with --verify (default 30000)', integerAtLeast('--verify-timeout-ms', 1))
-    .option('--max-passes <n>', 'passes over names that met a degraded service before they count as error', integerAtLeast('--max-passes', 1), 3)
+    .option('--give-up-after <duration>', 'how long names that meet a degraded service are tried again before they end error (default 30m)', durationMs('--give-up-after', 0))
     .option('--pass-delay-ms <n>', 'wait before the second pass, x4 before each later one (default 1000)', integerAtLeast('--pass-delay-ms', 0))
-    .option('--max-pass-delay-ms <n>', 'longest wait between passes (default 60000)', integerAtLeast('--max-pass-delay-ms', 0))
-    .option('--journal <file>', 'append-only record of final names; rerun with it to resume without repeating work')
-    .option('--output <file>', 'JSON lines, one result per input name')
+    .option('--max-pass-delay-ms <n>', 'longest wait between passes (default 30000)', integerAtLeast('--max-pass-delay-ms', 0))
+    .option('--journal <file>', 'append-only record of every name\'s result; rerun with it to resume: final names are not sent again, the rest are retried')
+    .option('--output <file>', 'JSON lines, one result per input name (with --journal, written from it when the run ends)')
+    .option('--drain-timeout <duration>', 'after SIGINT or SIGTERM, how long calls in flight get to finish (default 20s)', durationMs('--drain-timeout', 0))
     .option('--shard <i/n>', 'only the names whose stable hash falls in shard i of n')
     .option('--shard-count <n>', 'shard count when the index comes from $JOB_COMPLETION_INDEX or $CLOUD_RUN_TASK_INDEX', integerAtLeast('--shard-count', 1))
     .option('--progress <mode>', 'auto|tty|log|none (auto: a bar on a terminal, log lines otherwise)', oneOf('--progress', ['auto', 'tty', 'log', 'none'] as const), 'auto'))
-    .action(async (flags: BatchFlags) => {
-      await run(async signal => (await import('./batch.js')).runBatchCommand(flags, signal));
+    .action(async (flags: BatchFlags & { drainTimeout?: number }) => {
+      await run(async signals => (await import('./batch.js')).runBatchCommand(flags, signals), flags.drainTimeout);
     });
 
   program.command('emulator')

@@ -29,3 +29,20 @@ export function oneOf<T extends string>(flag: string, choices: readonly T[]): (v
     return value as T;
   };
 }
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration flag as gcloud spells them: `30m`, `90s`, `1h`, `500ms`, or a bare number of seconds. The value is in
+ * milliseconds, at least `minMs`.
+ */
+export function durationMs(flag: string, minMs: number): (value: string) => number {
+  return (value: string) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+    const ms = match === null ? NaN : Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? NaN);
+    if (!Number.isFinite(ms) || ms < minMs) {
+      throw new InvalidArgumentError(`${flag} expects a duration such as 30m, 90s, 1h or 500ms (a bare number is seconds) of at least ${minMs} ms, got ${JSON.stringify(value)}`);
+    }
+    return Math.round(ms);
+  };
+}

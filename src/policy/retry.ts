@@ -56,12 +56,12 @@ export interface RetryDecisionInfo {
  */
 export interface AttemptGate {
   /**
-   * Resolves when an attempt may be sent. Rejects with an OperationsError when `deadline` (absolute epoch ms) comes
-   * first (DEADLINE_EXCEEDED) or `signal` aborts; nothing was sent then.
+   * Resolves with a ticket when an attempt may be sent. Rejects with an OperationsError when `deadline` (absolute
+   * epoch ms) comes first (DEADLINE_EXCEEDED) or `signal` aborts; nothing was sent then.
    */
-  acquire(deadline: number, signal: AbortSignal | undefined): Promise<void>;
-  /** The attempt `acquire` let through ended with `code`; `retryAfterMs` is the server's delay, if it gave one. */
-  release(code: Code, retryAfterMs: number | undefined): void;
+  acquire(deadline: number, signal: AbortSignal | undefined): Promise<number>;
+  /** The attempt of `ticket` ended with `code`; `retryAfterMs` is the server's delay, if it gave one. */
+  release(ticket: number, code: Code, retryAfterMs: number | undefined): void;
 }
 
 export interface RetryRunOptions {
@@ -175,12 +175,15 @@ export async function runWithRetry<T>(
       throw lastError?.withAttempts(attempts)
         ?? new OperationsError(Code.DEADLINE_EXCEEDED, 'the deadline had passed before the first attempt');
     }
+    let ticket = 0;
     if (gate !== undefined) {
       try {
-        await gate.acquire(deadline, signal);
+        ticket = await gate.acquire(deadline, signal);
       } catch (caught) {
         if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
-        throw (lastError ?? OperationsError.from(caught)).withAttempts(attempts);
+        const refused = OperationsError.from(caught);
+        // The gate's deadline ran out: the last real answer says more. The gate stopped (its batch is stopping): say so.
+        throw (refused.code === Code.CANCELLED ? refused : lastError ?? refused).withAttempts(attempts);
       }
     }
     const startedAt = Date.now();
@@ -191,7 +194,7 @@ export async function runWithRetry<T>(
       const served = await info.race(attemptFn(info));
       attempts.push(attemptRecord(attempt, Code.OK, served.transport, Date.now() - startedAt));
       budget?.recordAttempt(false);
-      gate?.release(Code.OK, undefined);
+      gate?.release(ticket, Code.OK, undefined);
       return { value: served.value, transport: served.transport, attempts };
     } catch (caught) {
       error = OperationsError.from(caught);
@@ -202,12 +205,12 @@ export async function runWithRetry<T>(
     if (signal !== undefined && isAborted(signal)) {
       const cancelled = abortError(signal);
       attempts.push(attemptRecord(attempt, cancelled.code, error.transport, endedAt - startedAt));
-      gate?.release(cancelled.code, undefined);
+      gate?.release(ticket, cancelled.code, undefined);
       throw cancelled.withAttempts(attempts);
     }
     attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
     budget?.recordAttempt(isOverloadCode(error.code));
-    gate?.release(error.code, error.retryAfterMs);
+    gate?.release(ticket, error.code, error.retryAfterMs);
     lastError = error;
     const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
     if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);

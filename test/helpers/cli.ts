@@ -96,12 +96,12 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
   });
 }
 
-/** The records of a JSONL file (empty when it does not exist). */
+/** The records of a JSONL file (empty when it does not exist), without a journal's header lines (`lroCancel`). */
 export function readJsonLines(path: string): Array<Record<string, unknown>> {
-  return existsSync(path) ? jsonLines(readFileSync(path, 'utf8')) : [];
+  return existsSync(path) ? jsonLines(readFileSync(path, 'utf8')).filter(line => !('lroCancel' in line)) : [];
 }
 
-/** Complete lines in a file so far (a line still being written is not counted). */
+/** Complete lines in a file so far (a line still being written is not counted; a journal's header lines are). */
 export function completeLines(path: string): number {
   if (!existsSync(path)) return 0;
   const text = readFileSync(path, 'utf8');

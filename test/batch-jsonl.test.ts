@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openJournal, readJournal, type JournalReadCounts, type JournalRecord } from '../src/batch/journal.js';
+import { openJsonLines, readJsonLines, type JsonLinesReadCounts, type JsonLineRecord } from '../src/batch/jsonl.js';
 
 let dir = '';
 let fileCount = 0;
@@ -18,12 +18,12 @@ function freshPath(): string {
   return join(dir, `journal-${fileCount}.jsonl`);
 }
 
-const record = (i: number, outcome = 'cancelled'): JournalRecord => ({ name: `projects/p/locations/l/operations/${i}`, outcome, code: 0 });
+const record = (i: number, outcome = 'cancelled'): JsonLineRecord => ({ name: `projects/p/locations/l/operations/${i}`, outcome, code: 0 });
 
-async function readAll(path: string): Promise<{ records: JournalRecord[]; counts: JournalReadCounts }> {
-  const counts: JournalReadCounts = { records: 0, garbled: 0, cutOff: false };
-  const records: JournalRecord[] = [];
-  for await (const item of readJournal(path, { counts })) records.push(item);
+async function readAll(path: string): Promise<{ records: JsonLineRecord[]; counts: JsonLinesReadCounts }> {
+  const counts: JsonLinesReadCounts = { records: 0, garbled: 0, cutOff: false };
+  const records: JsonLineRecord[] = [];
+  for await (const item of readJsonLines(path, { counts })) records.push(item);
   return { records, counts };
 }
 
@@ -32,7 +32,7 @@ const nextTick = (): Promise<void> => new Promise(resolve => setImmediate(resolv
 describe('journal', () => {
   test('reads back what was appended, in order', async () => {
     const path = freshPath();
-    const journal = await openJournal(path);
+    const journal = await openJsonLines(path);
     for (let i = 0; i < 5; i += 1) journal.append(record(i));
     journal.append({ name: 'projects/p/locations/l/operations/x', outcome: 'invalid', line: 7, message: 'line 7: "quoted"\nand a newline' });
     await journal.flush();
@@ -48,7 +48,7 @@ describe('journal', () => {
 
   test('writes what was appended in one tick with the next, without waiting for flush', async () => {
     const path = freshPath();
-    const journal = await openJournal(path);
+    const journal = await openJsonLines(path);
     journal.append(record(1));
     journal.append(record(2));
     assert.equal(readFileSync(path, 'utf8'), '', 'nothing written within the tick of the appends');
@@ -59,14 +59,14 @@ describe('journal', () => {
 
   test('appends to an existing file, or starts it empty with truncate', async () => {
     const path = freshPath();
-    const first = await openJournal(path);
+    const first = await openJsonLines(path);
     first.append(record(1));
     await first.close();
-    const second = await openJournal(path);
+    const second = await openJsonLines(path);
     second.append(record(2));
     await second.close();
     assert.deepEqual((await readAll(path)).records, [record(1), record(2)]);
-    const fresh = await openJournal(path, { truncate: true });
+    const fresh = await openJsonLines(path, { truncate: true });
     fresh.append(record(3));
     await fresh.close();
     assert.deepEqual((await readAll(path)).records, [record(3)]);
@@ -80,7 +80,7 @@ describe('journal', () => {
     assert.deepEqual(cut.records, [record(1), record(2)]);
     assert.deepEqual(cut.counts, { records: 2, garbled: 0, cutOff: true });
 
-    const journal = await openJournal(path);
+    const journal = await openJsonLines(path);
     journal.append(record(3));
     await journal.close();
     assert.equal(readFileSync(path, 'utf8'), `${whole}{"name":"projects/p/locations/l/operations/3","outc\n${JSON.stringify(record(3))}\n`);
@@ -113,14 +113,14 @@ describe('journal', () => {
   });
 
   test('refuses appends after close, and close twice is harmless', async () => {
-    const journal = await openJournal(freshPath());
+    const journal = await openJsonLines(freshPath());
     await journal.close();
     await journal.close();
     assert.throws(() => journal.append(record(1)), /is closed/);
   });
 
   test('a failed write (a full disk) is thrown by the next append, flush and close', { skip: !existsSync('/dev/full') }, async () => {
-    const journal = await openJournal('/dev/full');
+    const journal = await openJsonLines('/dev/full');
     journal.append(record(1));
     await nextTick();
     assert.throws(() => journal.append(record(2)), /ENOSPC/);
@@ -153,7 +153,7 @@ describe('journal', () => {
     records.forEach((item, i) => assert.equal(item['seq'], i));
     assert.equal(counts.garbled, 0);
 
-    const resumed = await openJournal(path);
+    const resumed = await openJsonLines(path);
     resumed.append(record(-1));
     await resumed.close();
     const after = await readAll(path);
@@ -177,11 +177,11 @@ describe('journal', () => {
 function startChild(path: string, body: string) {
   const loaders = process.execArgv.flatMap((flag, i, all) =>
     (flag === '--require' || flag === '--import') && all[i + 1] !== undefined ? [flag, all[i + 1] as string] : []);
-  const code = `const { openJournal } = await import(process.env.JOURNAL_MODULE);
-    const journal = await openJournal(process.env.JOURNAL_PATH);
+  const code = `const { openJsonLines } = await import(process.env.JOURNAL_MODULE);
+    const journal = await openJsonLines(process.env.JOURNAL_PATH);
     ${body}`;
   return spawn(process.execPath, [...loaders, '--input-type=module', '-e', code], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, JOURNAL_MODULE: new URL('../src/batch/journal.js', import.meta.url).href, JOURNAL_PATH: path },
+    env: { ...process.env, JOURNAL_MODULE: new URL('../src/batch/jsonl.js', import.meta.url).href, JOURNAL_PATH: path },
   });
 }

@@ -1,0 +1,84 @@
+import type { CancelResult } from '../client/outcome.js';
+import { Code } from '../code.js';
+import type { OperationsError } from '../errors.js';
+
+/** A failure that is the run's, not a name's: every call would meet it, so the batch stops instead of trying each. */
+export interface SystemicFailure {
+  readonly code: Code;
+  readonly codeName: string;
+  /** What happened and how to fix it, in one line. */
+  readonly message: string;
+}
+
+const SAYS_NOTHING: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED, Code.CANCELLED]);
+
+/** How many calls, all failing the same systemic way before any succeeds, stop a batch. */
+export const SYSTEMIC_THRESHOLD = 20;
+
+/**
+ * The failure a result shows that no name of the batch would escape: credentials refused, a permission missing, a
+ * server that does not implement the method, or a 404 that did not come from the Operations API (a non-Google body
+ * over REST, an HTTP status without grpc-status over gRPC). Undefined for anything else. The message names the fix.
+ */
+export function systemicFailureOf(result: Pick<CancelResult, 'code' | 'error'>, verify: boolean): SystemicFailure | undefined {
+  const error = result.error;
+  if (error === undefined) return undefined;
+  const failure = (message: string): SystemicFailure => ({ code: error.code, codeName: error.codeName, message: `${message} (server said: ${error.rawMessage})` });
+  switch (error.code) {
+    case Code.UNAUTHENTICATED:
+      return failure('the credentials were refused (UNAUTHENTICATED): run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS to a key file, or check the token');
+    case Code.PERMISSION_DENIED:
+      return failure(`permission denied: the caller needs cloudaicompanion.operations.cancel${verify ? ' and cloudaicompanion.operations.get' : ''} on the project (roles/cloudaicompanion.user or a custom role), and a token with the https://www.googleapis.com/auth/cloud-platform scope`);
+    case Code.UNIMPLEMENTED:
+      return failure(notTheApi(error) ? wrongHost() : 'the server does not implement CancelOperation for these operations (UNIMPLEMENTED): cancellation is not supported here, or this is not the right API host');
+    case Code.NOT_FOUND:
+      return notTheApi(error) ? failure(wrongHost()) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function notTheApi(error: OperationsError): boolean {
+  return error.reachedServer === false;
+}
+
+function wrongHost(): string {
+  return 'the endpoint answered 404 without a Google API error: it does not serve google.longrunning.Operations. Is this the right API host? Check --endpoint and --rest-endpoint';
+}
+
+/**
+ * Watches a batch's first results: when the first SYSTEMIC_THRESHOLD of them all fail the same systemic way (and
+ * none succeeded before), the run is stopped with that failure. Once one call gets a real answer, per-name failures
+ * are the names' own (a project the caller may not touch among others it may), and nothing here stops the run.
+ */
+export class SystemicDetector {
+  readonly #verify: boolean;
+  #streak = 0;
+  #first: SystemicFailure | undefined;
+  #settled = false;
+
+  constructor(verify: boolean) {
+    this.#verify = verify;
+  }
+
+  /** The failure that stops the run, the first time the threshold is reached; undefined otherwise. */
+  observe(result: Pick<CancelResult, 'code' | 'error'>): SystemicFailure | undefined {
+    if (this.#settled) return undefined;
+    const failure = systemicFailureOf(result, this.#verify);
+    if (failure === undefined) {
+      // A degraded service says nothing either way; any other answer is the service's own, for this name.
+      if (result.error === undefined || !SAYS_NOTHING.has(result.error.code)) this.#settled = true;
+      return undefined;
+    }
+    if (this.#first !== undefined && failure.code !== this.#first.code) {
+      this.#first = failure;
+      this.#streak = 1;
+      return undefined;
+    }
+    this.#first ??= failure;
+    this.#streak += 1;
+    if (this.#streak < SYSTEMIC_THRESHOLD) return undefined;
+    this.#settled = true;
+    return this.#first;
+  }
+}
