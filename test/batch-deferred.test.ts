@@ -95,13 +95,13 @@ describe('DeferredQueue', () => {
 });
 
 describe('passSchedule', () => {
-  test('waits 1 s, 4 s, 16 s, then 30 s after each pass, and nothing before the first', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 100].map(passSchedule()), [0, 1000, 4000, 16_000, 30_000, 30_000, 30_000]);
+  test('waits 1 s, 2 s, 4 s, ... then 30 s after each pass, and nothing before the first', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 100].map(passSchedule()), [0, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
     assert.equal(MAX_PASS_DELAY_MS, 30_000);
   });
 
   test('takes its first wait and its cap from the flags', () => {
-    assert.deepEqual([0, 1, 2, 3, 4].map(pass => passSchedule(100, 1000)(pass)), [0, 100, 400, 1000, 1000]);
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map(pass => passSchedule(100, 1000)(pass)), [0, 100, 200, 400, 800, 1000]);
     assert.deepEqual([1, 2].map(pass => passSchedule(0, 0)(pass)), [0, 0]);
   });
 });

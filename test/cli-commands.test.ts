@@ -90,6 +90,15 @@ describe('lro-cancel cancel, get and list against the emulator', { concurrency: 
     assert.match(malformed.stderr, /invalid operation name "operations\/x".*expected projects\//);
   });
 
+  test('list piped into a reader that stops after one line (| head -1) exits 0 without an error', async () => {
+    createNames(emulator, 120, 'head-');
+    const child = spawnCli(['list', PARENT, '--page-size', '5'], { emulator });
+    child.child.stdout?.once('data', () => child.child.stdout?.destroy());
+    const run = await child.done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+  });
+
   test('list --filter done=false prints each running operation once and no done one; --limit stops early', async () => {
     const parent = 'projects/listing/locations/us-central1';
     const names = emulator.createOperations({ count: 250, parent, idPrefix: 'l-', doneFraction: 0.4 });
@@ -151,6 +160,11 @@ describe('lro-cancel bad usage exits 2 and says which flag and what was expected
     ['a malformed --from-list parent', ['batch', '--from-list', 'projects/p'], /invalid parent name "projects\/p".*expected projects\/\{project\}\/locations\/\{location\}/],
     ['--deadline-ms abc', ['get', '--deadline-ms', 'abc', `${PARENT}/operations/x`], /--deadline-ms expects an integer >= 1, got "abc"/],
     ['no command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['--input naming a folder', ['batch', '--input', '/tmp'], /--input "\/tmp" is a folder; expected a file of operation names \(or - for stdin\)/],
+    ['--journal in a missing folder', ['batch', '--input', '-', '--journal', '/nonexistent/dir/j.jsonl'], /--journal "\/nonexistent\/dir\/j.jsonl": the folder \/nonexistent\/dir does not exist/],
+    ['--output in a missing folder', ['batch', '--input', '-', '--output', '/nonexistent/dir/o.jsonl'], /--output "\/nonexistent\/dir\/o.jsonl": the folder \/nonexistent\/dir does not exist/],
+    ['--output naming a folder', ['batch', '--input', '-', '--output', '/tmp'], /--output "\/tmp" is a folder; expected a file/],
+    ['--give-up-after 10x', ['batch', '--input', '-', '--give-up-after', '10x'], /--give-up-after expects a duration such as 30m, 90s, 1h or 500ms/],
   ];
   let emulator: Emulator;
   before(async () => { emulator = await startTestEmulator(); });

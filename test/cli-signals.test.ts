@@ -17,7 +17,7 @@ function sentNames(emulator: Emulator, names: readonly string[]): string[] {
   return names.filter(name => (received.get(name)?.received ?? 0) > 0);
 }
 
-describe('lro-cancel batch and SIGINT', () => {
+describe('lro-cancel batch and SIGINT or SIGTERM', () => {
   let emulator: Emulator;
   before(async () => { emulator = await startTestEmulator(); });
   after(async () => { await emulator.close(); });
@@ -30,6 +30,7 @@ describe('lro-cancel batch and SIGINT', () => {
     assert.equal(interrupted.code, 130, interrupted.stderr);
     assert.match(interrupted.stderr, /^\[batch\] stopping: draining calls in flight; a second SIGINT exits at once$/m);
     assert.match(interrupted.stderr, /^Interrupted: \d+ names in /m);
+    assert.match(interrupted.stderr, /^  transports: grpc \d+ \(attempts\)$/m, 'the attempts of an interrupted run are counted by wire');
     assert.match(interrupted.stderr, /^  unfinished: \d+ names read but not recorded, and the input after them: rerun the same command with --journal /m);
     const journaled = readJsonLines(journal); // throws on a line that is not one whole JSON object
     const written = readJsonLines(output);
@@ -46,6 +47,42 @@ describe('lro-cancel batch and SIGINT', () => {
     assert.deepEqual(records.map(r => r['name']).sort(), [...names].sort(), 'every name once in the output');
     const received = emulator.stats().cancels.byName;
     assert.ok(names.every(name => received.get(name)?.received === 1), 'every name sent exactly once over both runs');
+  });
+
+  test('SIGTERM drains as SIGINT does: exit 143, a summary, every call sent recorded; a rerun finishes each name once', async () => {
+    emulator.setFaults({ latencyMs: 40 });
+    const names = createNames(emulator, 1500, 'term-');
+    const { journal, output, args } = batchFiles(dir, 'term', names, ['--concurrency', '16']);
+    const terminated = await signalAfterRecords(args, { emulator }, journal, 100, 'SIGTERM');
+    assert.equal(terminated.code, 143, terminated.stderr);
+    assert.match(terminated.stderr, /^Interrupted: \d+ names in /m);
+    const written = readJsonLines(output);
+    assert.ok(written.length >= 100 && written.length < 1500, `stopped mid-batch (${written.length})`);
+    assert.deepEqual(sentNames(emulator, names).sort(), written.map(r => String(r['name'])).sort());
+
+    emulator.setFaults({ latencyMs: 0 });
+    const resumed = await runCli(args, { emulator });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(readJsonLines(output).map(r => r['name']).sort(), [...names].sort());
+    const received = emulator.stats().cancels.byName;
+    assert.ok(names.every(name => received.get(name)?.received === 1), 'every name sent exactly once over both runs');
+  });
+
+  test('after SIGTERM, calls that outlast --drain-timeout are abandoned and the run still exits 143 with its journal whole', async () => {
+    emulator.setFaults({ latencyMs: 0 });
+    const names = createNames(emulator, 200, 'grace-');
+    const { journal, args } = batchFiles(dir, 'grace', names, ['--concurrency', '4', '--drain-timeout', '500ms']);
+    const child = spawnCli(args, { emulator, timeoutMs: 30_000 });
+    await waitFor(() => completeLines(journal) >= 20, 'the journal to hold 20 records');
+    emulator.setFaults({ latencyMs: 20_000 });
+    await new Promise(resolve => setTimeout(resolve, 200));
+    const termAt = Date.now();
+    child.child.kill('SIGTERM');
+    const run = await child.done;
+    emulator.setFaults({ latencyMs: 0 });
+    assert.equal(run.code, 143, run.stderr);
+    assert.ok(Date.now() - termAt < 5000, `exited ${Date.now() - termAt} ms after SIGTERM`);
+    assert.ok(readJsonLines(journal).length >= 19, 'every journal line is a whole record');
   });
 
   test('a second SIGINT exits at once, calls still in flight, and the journal stays readable', async () => {
@@ -80,6 +117,8 @@ describe('lro-cancel batch and SIGINT', () => {
     assert.equal(run.code, 130, run.stderr);
     assert.deepEqual(jsonLines(run.stdout).map(r => r['name']).sort(), [...names].sort());
     assert.match(run.stderr, /^Interrupted: 30 names in /m);
+    assert.match(run.stderr, /run with --journal FILE so that a rerun resumes/);
+    assert.doesNotMatch(run.stderr, /rerun the same command with --journal/, 'no resume hint for a journal that was not given');
   });
 
   test('SIGINT while the batch is paused for an outage exits at once, sends nothing more, and a rerun sends the names', async () => {

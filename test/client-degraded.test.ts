@@ -36,3 +36,22 @@ for (const wire of WIRES) {
     });
   });
 }
+
+describe('a caller deadline given as AbortSignal.timeout()', () => {
+  test('ends a call still waiting on the server as DEADLINE_EXCEEDED, on either wire', async () => {
+    const emulator = await startTestEmulator({ latencyMs: 2000 });
+    try {
+      const [name = ''] = emulator.createOperations({ count: 1 });
+      for (const wire of WIRES) {
+        const client = createCanceller({
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+        });
+        const result = await withClient(client, c => c.cancel(name, { signal: AbortSignal.timeout(100) }));
+        assert.equal(result.codeName, 'DEADLINE_EXCEEDED', `${wire}: ${result.error?.message ?? ''}`);
+        assert.ok(result.latencyMs < 1500, `${wire}: ${result.latencyMs} ms`);
+      }
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -15,7 +15,7 @@ const faults = (settings: FaultSettings = {}, seed = 1): Faults => new Faults(re
 function tally(f: Faults, calls: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (let i = 0; i < calls; i++) {
-    const decision = f.decide(undefined, undefined, 0);
+    const decision = f.decide(undefined, undefined, 0, 'GetOperation');
     const key = decision === undefined ? 'served' : decision === DROP ? 'DROP' : Code[decision.code] as string;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
@@ -33,7 +33,7 @@ describe('global fault mix and latency jitter', () => {
     assert.ok(Math.abs(share('served') - 0.74) < 0.012, `served ${share('served')}`);
     let exhausted: ApiError | undefined;
     while (exhausted === undefined) {
-      const decision = f.decide(undefined, undefined, 0);
+      const decision = f.decide(undefined, undefined, 0, 'GetOperation');
       if (decision instanceof ApiError && decision.code === Code.RESOURCE_EXHAUSTED) exhausted = decision;
     }
     assert.equal(exhausted.retryDelayMs, 40);
@@ -41,7 +41,7 @@ describe('global fault mix and latency jitter', () => {
 
   test('a per-call header still wins over the mix', () => {
     const f = faults({ failMix: { UNAVAILABLE: 1 } });
-    const decision = f.decide(f.headerDecision('code=NOT_FOUND', 'GetOperation x'), undefined, 0);
+    const decision = f.decide(f.headerDecision('code=NOT_FOUND', 'GetOperation x'), undefined, 0, 'GetOperation');
     assert.ok(decision instanceof ApiError && decision.code === Code.NOT_FOUND);
   });
 

@@ -10,7 +10,7 @@ const faults = (settings = {}, seed = 1): Faults => new Faults(resolveFaults(set
 
 /** The decision for a call carrying only this fault header (no quota, no global faults). */
 function byHeader(f: Faults, header: string, callKey = 'CancelOperation x'): ReturnType<Faults['decide']> {
-  return f.decide(f.headerDecision(header, callKey), undefined, 0);
+  return f.decide(f.headerDecision(header, callKey), undefined, 0, 'GetOperation');
 }
 
 function codeOf(decision: ReturnType<Faults['decide']>): string {
@@ -59,7 +59,7 @@ describe('fault decisions', () => {
   });
 
   test('--fail-rate with RESOURCE_EXHAUSTED carries RetryInfo of --retry-delay-ms', () => {
-    const decision = faults({ failRate: 1, failCode: 'RESOURCE_EXHAUSTED', retryDelayMs: 2500 }).decide(undefined, undefined, 0);
+    const decision = faults({ failRate: 1, failCode: 'RESOURCE_EXHAUSTED', retryDelayMs: 2500 }).decide(undefined, undefined, 0, 'GetOperation');
     assert.ok(decision instanceof ApiError);
     assert.equal(decision.code, Code.RESOURCE_EXHAUSTED);
     assert.equal(decision.retryDelayMs, 2500);
@@ -67,13 +67,13 @@ describe('fault decisions', () => {
 
   test('the quota allows N calls per project per second and says how long until the window ends', () => {
     const f = faults({ quotaRps: 2 });
-    assert.equal(codeOf(f.decide(undefined, 'a', 10_100)), 'served');
-    assert.equal(codeOf(f.decide(undefined, 'a', 10_200)), 'served');
-    const over = f.decide(undefined, 'a', 10_300);
+    assert.equal(codeOf(f.decide(undefined, 'a', 10_100, 'GetOperation')), 'served');
+    assert.equal(codeOf(f.decide(undefined, 'a', 10_200, 'GetOperation')), 'served');
+    const over = f.decide(undefined, 'a', 10_300, 'GetOperation');
     assert.ok(over instanceof ApiError && over.code === Code.RESOURCE_EXHAUSTED);
     assert.equal(over.retryDelayMs, 700);
-    assert.equal(codeOf(f.decide(undefined, 'b', 10_400)), 'served', 'another project has its own quota');
-    assert.equal(codeOf(f.decide(undefined, 'a', 11_000)), 'served', 'a new second, a new window');
+    assert.equal(codeOf(f.decide(undefined, 'b', 10_400, 'GetOperation')), 'served', 'another project has its own quota');
+    assert.equal(codeOf(f.decide(undefined, 'a', 11_000, 'GetOperation')), 'served', 'a new second, a new window');
   });
 
   test('the delay header adds to the global latency; a malformed one is INVALID_ARGUMENT', () => {
@@ -91,5 +91,14 @@ describe('fault decisions', () => {
     assert.equal(f.settings.failCode, 'UNAVAILABLE');
     assert.throws(() => f.update({ failRate: 3 }), /failRate/);
     assert.throws(() => f.update({ failCode: 'OK' }), /failCode/);
+  });
+});
+
+describe('fault methods', () => {
+  test('failRate and failMix apply only to the methods in failMethods', () => {
+    const f = faults({ failRate: 1, failMethods: ['GetOperation'] });
+    assert.equal(codeOf(f.decide(undefined, undefined, 0, 'CancelOperation')), 'served');
+    assert.notEqual(codeOf(f.decide(undefined, undefined, 0, 'GetOperation')), 'served');
+    assert.throws(() => faults({ failMethods: ['Cancel'] as never }), /failMethods: expected an array of method names/);
   });
 });

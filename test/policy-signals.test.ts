@@ -146,3 +146,15 @@ describe('abortCode and abortError', () => {
     assert.equal(abortError(controller.signal), reason);
   });
 });
+
+describe('a caller\'s AbortSignal.timeout()', () => {
+  test('ends as DEADLINE_EXCEEDED, not CANCELLED: the caller set a deadline', async () => {
+    const signal = AbortSignal.timeout(1);
+    await new Promise(resolve => setTimeout(resolve, 20));
+    assert.equal(abortCode(signal), Code.DEADLINE_EXCEEDED);
+    assert.equal(abortError(signal).code, Code.DEADLINE_EXCEEDED);
+    const controller = new AbortController();
+    controller.abort();
+    assert.equal(abortError(controller.signal).code, Code.CANCELLED);
+  });
+});

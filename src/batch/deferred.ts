@@ -104,12 +104,13 @@ export const MAX_PASS_DELAY_MS = 30_000;
 export const FIRST_PASS_DELAY_MS = 1000;
 
 /**
- * The waits between passes: `firstMs` after pass 1, four times longer after each later pass, never more than `maxMs`
- * (1 s, 4 s, 16 s, 30 s, 30 s... by default). The waits give a degraded service time to recover; growing them
- * spaces the later passes out as it stays degraded. No jitter: the names of a pass are spread over the pass by the
+ * The waits between passes: `firstMs` after pass 1, twice as long after each later pass, never more than `maxMs`
+ * (1 s, 2 s, 4 s, 8 s, 16 s, 30 s... by default). The waits give a degraded service time to recover; growing them
+ * spaces the later passes out as it stays degraded, while an outage is waited out by the flow control's probes, so
+ * the few names a brownout leaves to later passes do not wait long. No jitter: the names of a pass are spread over the pass by the
  * flow control. `--pass-delay-ms` and `--max-pass-delay-ms` pick them: a soak or a test that restarts a local
  * server in a second does not need to wait half a minute between its passes.
  */
 export function passSchedule(firstMs: number = FIRST_PASS_DELAY_MS, maxMs: number = MAX_PASS_DELAY_MS): (pass: number) => number {
-  return pass => (pass >= 1 ? Math.min(maxMs, firstMs * 4 ** (Math.floor(pass) - 1)) : 0);
+  return pass => (pass >= 1 ? Math.min(maxMs, firstMs * 2 ** (Math.floor(pass) - 1)) : 0);
 }

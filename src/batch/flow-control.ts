@@ -35,8 +35,8 @@ export interface FlowControlOptions {
   /** The most requests per second (cancels, reads, retries together). @default unlimited */
   readonly ceilingPerSecond?: number | undefined;
   /**
-   * Attempts in flight before the first answer the service accepted. @default 20: a batch aimed at the wrong host,
-   * or without the permission, learns it from 20 calls instead of from `concurrency` of them.
+   * Attempts in flight until the first OK answer (or twice this many answers of any kind). @default 20: a batch aimed
+   * at the wrong host, or without the permission, learns it from 20 calls instead of from `concurrency` of them.
    */
   readonly startupInFlight?: number | undefined;
   /** Longest wait a server's RetryInfo can impose, so one absurd delay cannot stall a batch. @default 60000 */
@@ -107,7 +107,9 @@ export class FlowControl implements AttemptGate {
   #head = 0;
   #cancelTimer: (() => void) | undefined;
   #inFlight = 0;
+  /** True once the start-up cap is lifted: an OK answer came, or enough answers that were not stopped on. */
   #everAccepted = false;
+  #answered = 0;
   #retryPauseUntil = -Infinity;
   #state: FlowState = { kind: 'running' };
   #probeDelayMs = 0;
@@ -168,7 +170,7 @@ export class FlowControl implements AttemptGate {
     this.#inFlight -= 1;
     if (this.#stopped !== undefined) return;
     const answer = answerOf(code);
-    if (answer !== undefined) this.#learn(ticket, answer, retryAfterMs);
+    if (answer !== undefined) this.#learn(ticket, code, answer, retryAfterMs);
     this.#pump();
   }
 
@@ -198,10 +200,11 @@ export class FlowControl implements AttemptGate {
     if (this.waiting === 0) this.#stopTimer();
   }
 
-  #learn(ticket: number, answer: 'accepted' | 'unavailable' | 'quota', retryAfterMs: number | undefined): void {
+  #learn(ticket: number, code: Code, answer: 'accepted' | 'unavailable' | 'quota', retryAfterMs: number | undefined): void {
     const now = this.#clock.now();
     this.#pacer.record(answer, now);
-    if (answer === 'accepted') this.#everAccepted = true;
+    this.#answered += 1;
+    if (code === Code.OK || this.#answered >= 2 * this.#startupInFlight) this.#everAccepted = true;
     if (this.#state.kind === 'paused') {
       const probe = ticket === this.#probeTicket;
       if (probe) this.#probeTicket = undefined;

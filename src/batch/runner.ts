@@ -32,7 +32,7 @@ export interface BatchOptions {
    * `requested`, verification unfinished). @default 1,800,000 (30 minutes)
    */
   readonly giveUpAfterMs?: number | undefined;
-  /** Wait after the first pass; x4 after each later one. @default 1000 */
+  /** Wait after the first pass; x2 after each later one. @default 1000 */
   readonly passDelayMs?: number | undefined;
   /** Longest wait between passes. @default 30000 */
   readonly maxPassDelayMs?: number | undefined;

@@ -43,10 +43,13 @@ export interface CancelResult {
   readonly error?: OperationsError;
 }
 
-/** The outcome a final cancel error stands for. */
+/**
+ * The outcome a final cancel error stands for. A NOT_FOUND that did not come from the Operations API (an HTML 404 from
+ * a wrong host, an HTTP 404 without grpc-status) says nothing about the operation: `error`, not `not_found`.
+ */
 export function outcomeOfError(error: OperationsError): CancelOutcome {
   switch (error.code) {
-    case Code.NOT_FOUND: return 'not_found';
+    case Code.NOT_FOUND: return error.reachedServer === false ? 'error' : 'not_found';
     case Code.UNIMPLEMENTED: return 'unimplemented';
     case Code.UNAUTHENTICATED:
     case Code.PERMISSION_DENIED: return 'denied';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { codeFromName, type CodeName } from '../code.js';
 import { startEmulator } from './emulator.js';
+import { METHODS, type Method } from './methods.js';
 import { MAX_DELAY_MS, MAX_SEED_OPS, type EmulatorOptions } from './options.js';
 
 /** Exit codes: 0 after a clean close (or --help), 1 when it could not start (port taken), 2 on bad usage. */
@@ -24,6 +25,7 @@ interface EmulatorFlags {
   latencyMs: number;
   latencyJitterMs: number;
   failMix?: Partial<Record<CodeName | 'DROP', number>>;
+  failMethods?: Method[];
   quotaRps: number;
   quotaRetryInfo: boolean;
   seed?: number;
@@ -49,6 +51,15 @@ function failCode(value: string): CodeName {
   const code = codeFromName(value.toUpperCase());
   if (code === undefined || code === 0) throw new InvalidArgumentError('expected a google.rpc.Code name other than OK, e.g. UNAVAILABLE.');
   return value.toUpperCase() as CodeName;
+}
+
+/** `GetOperation,ListOperations`: the methods --fail-rate and --fail-mix apply to. */
+function failMethods(value: string): Method[] {
+  const names = value.split(',').map(name => name.trim());
+  for (const name of names) {
+    if (!(METHODS as readonly string[]).includes(name)) throw new InvalidArgumentError(`expected method names separated by commas (${METHODS.join(', ')}), got ${JSON.stringify(name)}.`);
+  }
+  return names as Method[];
 }
 
 /** `UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.001`: shares by code name (or DROP), adding up to at most 1. */
@@ -117,6 +128,7 @@ export function buildEmulatorCommand(): Command {
     .option('--latency-ms <ms>', 'delay before every API call is served', integer(0, MAX_DELAY_MS), 0)
     .option('--latency-jitter-ms <ms>', 'plus a random delay from 0 to this, drawn per call', integer(0, MAX_DELAY_MS), 0)
     .option('--fail-mix <list>', 'several faults at once, e.g. UNAVAILABLE=0.2,RESOURCE_EXHAUSTED=0.05,DROP=0.001 (shares of calls)', failMix)
+    .option('--fail-methods <list>', 'the methods --fail-rate and --fail-mix apply to, e.g. GetOperation (default: all)', failMethods)
     .option('--quota-rps <n>', 'requests per second per project, then RESOURCE_EXHAUSTED/429 (0: no quota)', integer(0, 1e9), 0)
     .option('--no-quota-retry-info', 'quota refusals carry no RetryInfo nor Retry-After (as Google rate limits usually answer)')
     .addOption(new Option('--seed <n>', 'seed of fractions and fault rates (default: random)').argParser(integer(0, 2 ** 32 - 1)))
@@ -131,6 +143,7 @@ function toOptions(flags: EmulatorFlags, tokens: Record<string, string[]> | unde
     ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
     ...(flags.restPort !== undefined ? { restPort: flags.restPort } : {}),
     ...(flags.failMix !== undefined ? { failMix: flags.failMix } : {}),
+    ...(flags.failMethods !== undefined ? { failMethods: flags.failMethods } : {}),
     ...(flags.state !== undefined ? { stateFile: flags.state } : {}),
     latencyJitterMs: flags.latencyJitterMs,
     ops: flags.ops, doneFraction: flags.doneFraction,

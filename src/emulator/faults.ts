@@ -1,6 +1,7 @@
 import { Code, codeFromName, type CodeName } from '../code.js';
 import { ApiError, invalidArgument, rateLimited } from './api-error.js';
 import { MAX_DELAY_MS, resolveFaults, type FaultSettings, type ResolvedFaults } from './options.js';
+import type { Method } from './methods.js';
 import type { Random } from './random.js';
 
 /**
@@ -149,8 +150,11 @@ export class Faults {
     return { delayMs: fault.delayMs, fault: failure };
   }
 
-  /** The fault this call meets, in order quota, header, global mix, global rate; undefined when it is to be served. */
-  decide(header: HeaderDecision | ApiError | undefined, project: string | undefined, nowMs: number): ApiError | typeof DROP | undefined {
+  /**
+   * The fault this call meets, in order quota, header, global mix, global rate (the last two only for the methods
+   * in `failMethods`); undefined when it is to be served.
+   */
+  decide(header: HeaderDecision | ApiError | undefined, project: string | undefined, nowMs: number, method: Method): ApiError | typeof DROP | undefined {
     const settings = this.current;
     if (settings.quotaRps > 0 && project !== undefined) {
       const quotaError = this.chargeQuota(project, settings.quotaRps, settings.quotaRetryInfo, nowMs);
@@ -158,6 +162,7 @@ export class Faults {
     }
     if (header instanceof ApiError) return header;
     if (header?.fault !== undefined) return header.fault;
+    if (!settings.failMethods.includes(method)) return undefined;
     if (this.mix.length > 0) {
       const draw = this.random();
       for (const entry of this.mix) {

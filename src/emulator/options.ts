@@ -1,4 +1,5 @@
 import { codeFromName, type CodeName } from '../code.js';
+import { METHODS, type Method } from './methods.js';
 
 /**
  * Faults the emulator injects into every API call (never into the `/emulator/` control endpoints). They can be changed
@@ -28,6 +29,11 @@ export interface FaultSettings {
    * add up to at most 1. Applied after per-call headers and before `failRate`. @default {}
    */
   readonly failMix?: Readonly<Partial<Record<CodeName | 'DROP', number>>>;
+  /**
+   * The methods `failRate` and `failMix` apply to, e.g. `['GetOperation']` for a service that accepts cancels but
+   * cannot answer reads. @default every method
+   */
+  readonly failMethods?: readonly Method[];
   /**
    * Requests per second each project may make (fixed one-second windows, all methods together); past it the call is
    * RESOURCE_EXHAUSTED / 429 with RetryInfo and Retry-After for the rest of the window. 0 turns the quota off.
@@ -91,6 +97,7 @@ export interface ResolvedFaults {
   readonly latencyJitterMs: number;
   /** The mix as given (shares by code name or DROP), only non-zero shares. */
   readonly failMix: Readonly<Partial<Record<CodeName | 'DROP', number>>>;
+  readonly failMethods: readonly Method[];
   readonly quotaRps: number;
   readonly quotaRetryInfo: boolean;
   readonly unimplemented: boolean;
@@ -151,6 +158,11 @@ export function checkFailMix(field: string, value: unknown): Readonly<Partial<Re
   return Object.freeze(mix);
 }
 
+function checkMethods(field: string, value: unknown): readonly Method[] {
+  check(Array.isArray(value) && value.every(m => (METHODS as readonly unknown[]).includes(m)), field, value, `an array of method names (${METHODS.join(', ')})`);
+  return Object.freeze([...(value as Method[])]);
+}
+
 function checkBoolean(field: string, value: unknown): boolean {
   check(typeof value === 'boolean', field, value, 'true or false');
   return value as boolean;
@@ -171,6 +183,7 @@ export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): 
     latencyMs: checkInteger('latencyMs', update.latencyMs ?? current?.latencyMs ?? 0, 0, MAX_DELAY_MS),
     latencyJitterMs: checkInteger('latencyJitterMs', update.latencyJitterMs ?? current?.latencyJitterMs ?? 0, 0, MAX_DELAY_MS),
     failMix: update.failMix === undefined ? current?.failMix ?? {} : checkFailMix('failMix', update.failMix),
+    failMethods: update.failMethods === undefined ? current?.failMethods ?? METHODS : checkMethods('failMethods', update.failMethods),
     quotaRps: checkInteger('quotaRps', update.quotaRps ?? current?.quotaRps ?? 0, 0, 1e9),
     quotaRetryInfo: checkBoolean('quotaRetryInfo', update.quotaRetryInfo ?? current?.quotaRetryInfo ?? true),
     unimplemented: update.unimplemented ?? current?.unimplemented ?? false,

@@ -169,7 +169,7 @@ export class OperationsService {
         const denied = checkAuth(ctx.authorization, method, String(rawName), this.options.tokens);
         if (denied !== undefined) throw denied;
       }
-      const fault = this.faults.decide(header, target instanceof ApiError ? undefined : target.project, Date.now());
+      const fault = this.faults.decide(header, target instanceof ApiError ? undefined : target.project, Date.now(), method);
       if (fault === DROP) {
         this.stats.recordDropped();
         throw DropConnection;

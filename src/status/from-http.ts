@@ -23,7 +23,8 @@ const controlChars = /[\x00-\x08\x0b\x0e-\x1f\x7f]/;
  * A non-2xx response as the one error class (DESIGN.md, "HTTP to code"), undefined for 2xx. In order:
  * (1) a Google JSON error body gives the code by its `status` name, else by its `code` when that is an HTTP status,
  * else by the status line, and its details are decoded; (2) 502, 503 or 504 without such a body came from a proxy or
- * load balancer: UNAVAILABLE, `reachedServer: false`; (3) otherwise the inverse of the table. `retryAfterMs` is the
+ * load balancer: UNAVAILABLE; (3) otherwise the inverse of the table. Without a Google body, `reachedServer` is
+ * false: whatever answered was not the Operations API. `retryAfterMs` is the
  * longer of RetryInfo and `Retry-After`. Never throws: the body may be anything a proxy can send.
  */
 export function errorFromHttp(response: HttpErrorResponse): OperationsError | undefined {
@@ -41,12 +42,14 @@ export function errorFromHttp(response: HttpErrorResponse): OperationsError | un
       : statusLine(status);
     return new OperationsError(googleCode(google, status), message, init(status, details, longer(bodyDelayMs, headerDelayMs)));
   }
+  // Without a Google JSON error body the answer came from something in front of the API or from another host (a
+  // proxy, a load balancer, a wrong endpoint's HTML 404): it never reached the Operations service.
   const proxied = status === 502 || status === 503 || status === 504;
   const snippet = binaryContentType.test(headerValue(headers, 'content-type') ?? '') ? '' : snippetOf(text, json);
   const message = snippet === '' ? statusLine(status) : `${statusLine(status)}: ${snippet}`;
   return new OperationsError(proxied ? Code.UNAVAILABLE : codeFromHttpStatus(status), message, {
     ...init(status, [], headerDelayMs),
-    ...(proxied ? { reachedServer: false } : {}),
+    reachedServer: false,
   });
 }
 
