@@ -24,7 +24,8 @@ describe('lro-cancel batch rerun with the same journal', () => {
 
   test('after an outage longer than --give-up-after the run exits 1, and the rerun finishes every name cancelled and exits 0', async () => {
     const names = createNames(emulator, 300, 'outage-');
-    const { journal, output, args } = batchFiles(dir, 'outage', names, ['--verify', '--give-up-after', '1s', '--progress', 'log']);
+    // The same command runs again after the outage, time bound included: long enough for 300 names on a busy machine.
+    const { output, args } = batchFiles(dir, 'outage', names, ['--verify', '--give-up-after', '5s', '--progress', 'log']);
     emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE' });
     const first = await runCli(args, { emulator });
     emulator.setFaults({ failRate: 0 });
@@ -51,7 +52,7 @@ describe('lro-cancel batch rerun with the same journal', () => {
 
   test('names whose cancel was accepted but not verified exit 1, and the rerun only reads them', async () => {
     const names = createNames(emulator, 40, 'unverified-');
-    const { output, args } = batchFiles(dir, 'unverified', names, ['--verify', '--give-up-after', '1s', '--verify-timeout-ms', '300']);
+    const { output, args } = batchFiles(dir, 'unverified', names, ['--verify', '--give-up-after', '3s', '--verify-timeout-ms', '300']);
     // Cancels are accepted; every read fails, so no verification can finish before the time bound.
     emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE', failMethods: ['GetOperation'] });
     const first = await runCli(args, { emulator });

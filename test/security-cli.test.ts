@@ -108,7 +108,8 @@ describe('the CLI never shows the access token it uses', { skip: hasOpenssl() ? 
   }
 
   test('cancel, get, list and batch (with --json, a journal and an output) show and write no trace of the token', async () => {
-    const connection = ['--rest-endpoint', endpoint, '--transport', 'rest', '--max-attempts', '2', '--deadline-ms', '5000'];
+    // A generous deadline: seven cold processes load google-auth-library and fetch a token at once on a busy machine.
+    const connection = ['--rest-endpoint', endpoint, '--transport', 'rest', '--max-attempts', '2', '--deadline-ms', '30000'];
     const input = join(dir, 'names.txt');
     const journal = join(dir, 'journal.jsonl');
     const output = join(dir, 'output.jsonl');
@@ -120,7 +121,7 @@ describe('the CLI never shows the access token it uses', { skip: hasOpenssl() ? 
       ['get', NAME, '--json', ...connection],
       ['list', 'projects/p/locations/l', ...connection],
       ['list', 'projects/p/locations/l', '--json', ...connection],
-      ['batch', '--input', input, '--journal', journal, '--output', output, '--json', '--progress', 'log', '--give-up-after', '6s', '--pass-delay-ms', '10', ...connection],
+      ['batch', '--input', input, '--journal', journal, '--output', output, '--json', '--progress', 'log', '--give-up-after', '10s', '--pass-delay-ms', '10', ...connection],
     ];
     const texts: string[] = [];
     for (const [i, { code, out }] of (await Promise.all(commands.map(run))).entries()) {

@@ -153,7 +153,7 @@ describe('errorFromHttp, rule 2: 502, 503, 504 without a Google body came from a
 });
 
 describe('errorFromHttp, rule 3: the inverse of the table', () => {
-  test('bare statuses map as codeFromHttpStatus says', () => {
+  test('bare statuses map as codeFromHttpStatus says, and did not come from the API (reachedServer false)', () => {
     const cases: ReadonlyArray<readonly [number, CodeName]> = [
       [400, 'INVALID_ARGUMENT'], [401, 'UNAUTHENTICATED'], [403, 'PERMISSION_DENIED'], [409, 'ABORTED'], [416, 'OUT_OF_RANGE'],
       [429, 'RESOURCE_EXHAUSTED'], [499, 'CANCELLED'], [500, 'INTERNAL'], [501, 'UNIMPLEMENTED'], [405, 'FAILED_PRECONDITION'],
@@ -162,7 +162,7 @@ describe('errorFromHttp, rule 3: the inverse of the table', () => {
     for (const [status, name] of cases) {
       const error = http(status, '');
       assert.equal(error.codeName, name, String(status));
-      assert.equal(error.reachedServer, undefined);
+      assert.equal(error.reachedServer, false, 'without a Google error body, whatever answered was not the Operations API');
     }
   });
 

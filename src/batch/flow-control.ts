@@ -171,6 +171,11 @@ export class FlowControl implements AttemptGate {
     if (this.#stopped !== undefined) return;
     const answer = answerOf(code);
     if (answer !== undefined) this.#learn(ticket, code, answer, retryAfterMs);
+    else if (ticket === this.#probeTicket && this.#state.kind === 'paused') {
+      // The probe was abandoned by its caller: it said nothing, so another goes at the next probe time.
+      this.#probeTicket = undefined;
+      this.#scheduleProbe(this.#clock.now(), this.#state.reason);
+    }
     this.#pump();
   }
 
