@@ -38,6 +38,12 @@ class FakeClock implements FlowClock {
 }
 
 const settle = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
+
+/** The error an attempt ended with (undefined for OK), as the retry loop hands it to the gate. */
+function errorOf(code: Code, retryAfterMs?: number, details: OperationsError['details'] = []): OperationsError | undefined {
+  if (code === Code.OK) return undefined;
+  return new OperationsError(code, 'answer', { details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
 const FAR = Date.now() + 3_600_000;
 
 function flow(options: { ceiling?: number; startupInFlight?: number } = {}) {
@@ -58,7 +64,7 @@ async function offer(gate: FlowControl, clock: FakeClock, perSecond: number, ms:
     void gate.acquire(FAR, undefined).then(ticket => {
       const [code, retryAfterMs] = answer(granted);
       granted += 1;
-      gate.release(ticket, code, retryAfterMs);
+      gate.release(ticket, errorOf(code, retryAfterMs));
     }, () => undefined);
     await clock.advance(stepMs);
   }
@@ -98,7 +104,7 @@ describe('batch flow control', () => {
   test('a burst of failures from one dropped connection does not pause: the answers after it get through', async () => {
     const { gate, clock } = flow();
     const tickets = await Promise.all(Array.from({ length: 64 }, () => gate.acquire(FAR, undefined)));
-    for (const ticket of tickets) gate.release(ticket, Code.UNAVAILABLE, undefined);
+    for (const ticket of tickets) gate.release(ticket, errorOf(Code.UNAVAILABLE));
     await offer(gate, clock, 400, 500, () => [Code.OK]);
     assert.equal(gate.state.kind, 'running');
     assert.equal(gate.pauses, 0);
@@ -128,6 +134,46 @@ describe('batch flow control', () => {
     assert.ok(refused <= 0.05 * granted, `${refused} refused of ${granted}`);
   });
 
+  test('shards sharing a quota that states its limit each settle at their share, however unevenly they start', async () => {
+    const clock = new FakeClock();
+    const gates = [0, 1, 2, 3].map(() => new FlowControl({ clock, random: () => 0.5, shards: 4, startupInFlight: 1000 }));
+    const limit = [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', metadata: { quota_limit: 'RequestsPerSecondPerProject', quota_limit_value: '400' } }];
+    let windowStart = 0;
+    let inWindow = 0;
+    const accepted = [0, 0, 0, 0];
+    let refused = 0;
+    // Shard i offers (i + 1) x 150 requests a second: 150 to 600, 1,500 in all against 400 allowed.
+    const owed = [0, 0, 0, 0];
+    for (let tick = 0; tick < 20_000; tick += 1) {
+      gates.forEach((gate, i) => {
+        owed[i] = (owed[i] ?? 0) + (i + 1) * 0.15;
+        if ((owed[i] ?? 0) < 1) return;
+        owed[i] = (owed[i] ?? 0) - 1;
+        void gate.acquire(FAR, undefined).then(ticket => {
+          if (clock.nowMs - windowStart >= 1000) {
+            windowStart = clock.nowMs - (clock.nowMs % 1000);
+            inWindow = 0;
+          }
+          inWindow += 1;
+          if (inWindow <= 400) {
+            if (clock.nowMs >= 10_000) accepted[i] = (accepted[i] ?? 0) + 1;
+            gate.release(ticket, undefined);
+          } else {
+            refused += 1;
+            gate.release(ticket, errorOf(Code.RESOURCE_EXHAUSTED, undefined, limit));
+          }
+        }, () => undefined);
+      });
+      await clock.advance(1);
+    }
+    // The last 10 s: each shard near 100/s, together near the quota.
+    const rates = accepted.map(n => n / 10);
+    assert.ok(rates.every(rate => rate >= 80 && rate <= 120), `shard rates ${rates.join(', ')}`);
+    const total = rates.reduce((a, b) => a + b, 0);
+    assert.ok(total >= 0.9 * 400, `together ${total}/s`);
+    assert.ok(refused < 0.05 * 20 * 400, `${refused} refused`);
+  });
+
   test('RetryInfo on a tenth of the answers holds new attempts for the delay; on a few percent it does not', async () => {
     const sparse = flow();
     let i = 0;
@@ -146,7 +192,7 @@ describe('batch flow control', () => {
     void gate.acquire(FAR, undefined).then(() => { fourth = true; });
     await settle();
     assert.equal(fourth, false, 'the fourth waits');
-    gate.release(first[0] as number, Code.PERMISSION_DENIED, undefined);
+    gate.release(first[0] as number, errorOf(Code.PERMISSION_DENIED));
     await settle();
     assert.equal(fourth, true, 'one answered, one more goes');
   });

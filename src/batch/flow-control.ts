@@ -3,6 +3,7 @@ import { OperationsError } from '../errors.js';
 import { timerDelayMs } from '../policy/deadline.js';
 import type { AttemptGate } from '../policy/retry.js';
 import { abortError, subscribeAbort, unsubscribeAbort } from '../policy/signals.js';
+import { statedQuotaPerSecond } from '../status/quota-limit.js';
 import { answerOf, Pacer } from './pacer.js';
 
 /** Time as the flow control sees it (monotonic); tests pass a fake one so the timing logic runs without waiting. */
@@ -39,6 +40,11 @@ export interface FlowControlOptions {
    * at the wrong host, or without the permission, learns it from 20 calls instead of from `concurrency` of them.
    */
   readonly startupInFlight?: number | undefined;
+  /**
+   * Processes sharing the quota (`--shard i/n`): a refusal that states the limit (ErrorInfo `quota_limit_value`)
+   * sets the rate just under `limit / shards`, each shard's fair share, without the shards talking. @default 1
+   */
+  readonly shards?: number | undefined;
   /** Longest wait a server's RetryInfo can impose, so one absurd delay cannot stall a batch. @default 60000 */
   readonly maxRetryPauseMs?: number | undefined;
   readonly clock?: FlowClock | undefined;
@@ -101,6 +107,7 @@ export class FlowControl implements AttemptGate {
   readonly #clock: FlowClock;
   readonly #random: () => number;
   readonly #startupInFlight: number;
+  readonly #shards: number;
   readonly #maxRetryPauseMs: number;
   readonly #onStateChange: ((state: FlowState) => void) | undefined;
   readonly #waiters: Waiter[] = [];
@@ -125,6 +132,7 @@ export class FlowControl implements AttemptGate {
     this.#random = options.random ?? Math.random;
     this.#pacer = new Pacer(options.ceilingPerSecond, this.#clock.now());
     this.#startupInFlight = options.startupInFlight ?? 20;
+    this.#shards = options.shards ?? 1;
     this.#maxRetryPauseMs = options.maxRetryPauseMs ?? 60_000;
     this.#onStateChange = options.onStateChange;
   }
@@ -166,11 +174,12 @@ export class FlowControl implements AttemptGate {
     });
   }
 
-  release(ticket: number, code: Code, retryAfterMs: number | undefined): void {
+  release(ticket: number, error: OperationsError | undefined): void {
     this.#inFlight -= 1;
     if (this.#stopped !== undefined) return;
+    const code = error?.code ?? Code.OK;
     const answer = answerOf(code);
-    if (answer !== undefined) this.#learn(ticket, code, answer, retryAfterMs);
+    if (answer !== undefined) this.#learn(ticket, code, answer, error);
     else if (ticket === this.#probeTicket && this.#state.kind === 'paused') {
       // The probe was abandoned by its caller: it said nothing, so another goes at the next probe time.
       this.#probeTicket = undefined;
@@ -205,7 +214,7 @@ export class FlowControl implements AttemptGate {
     if (this.waiting === 0) this.#stopTimer();
   }
 
-  #learn(ticket: number, code: Code, answer: 'accepted' | 'unavailable' | 'quota', retryAfterMs: number | undefined): void {
+  #learn(ticket: number, code: Code, answer: 'accepted' | 'unavailable' | 'quota', error: OperationsError | undefined): void {
     const now = this.#clock.now();
     this.#pacer.record(answer, now);
     this.#answered += 1;
@@ -221,14 +230,20 @@ export class FlowControl implements AttemptGate {
     const outage = answers.total >= OUTAGE_MIN_ANSWERS && answers.unavailable >= OUTAGE_SHARE * answers.total;
     if (!outage) this.#outageSuspectedAt = undefined;
     if (answer === 'quota') {
+      const retryAfterMs = error?.retryAfterMs;
+      const stated = error === undefined ? undefined : statedQuotaPerSecond(error.details);
+      const slowDown = (): void => {
+        if (stated === undefined) this.#pacer.quotaReached(now);
+        else this.#pacer.quotaStated(stated / this.#shards, now);
+      };
       if (retryAfterMs !== undefined && retryAfterMs > 0) {
         if (answers.total >= RETRY_INFO_MIN_ANSWERS && answers.quota >= RETRY_INFO_CONGESTION_SHARE * answers.total) {
           this.#retryPauseUntil = Math.max(this.#retryPauseUntil, now + Math.min(retryAfterMs, this.#maxRetryPauseMs));
-          this.#pacer.quotaReached(now);
+          slowDown();
         }
         return;
       }
-      this.#pacer.quotaReached(now);
+      slowDown();
       this.#pause(now, 'quota');
       return;
     }

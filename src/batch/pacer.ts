@@ -26,8 +26,14 @@ const BURST_SECONDS = 0.1;
 const DECREASE_INTERVAL_MS = 1000;
 /** The rate grows again only this long after the last drop. */
 const RECOVERY_DELAY_MS = 2000;
-/** Growth per second once recovering: slow near a quota found in the last minute, faster otherwise. */
-const GROWTH_NEAR_QUOTA = 1.01;
+/**
+ * Growth per second once recovering: 2% a second right after a quota refusal, twice that for every 5 s without one
+ * (as TCP CUBIC probes slowly near the last loss and faster away from it), so a shard whose neighbours finished
+ * takes up the quota they left within seconds; 5% a second when no quota was met in the last minute.
+ */
+const QUOTA_GROWTH = 0.02;
+const QUOTA_GROWTH_DOUBLING_MS = 5000;
+const MAX_QUOTA_GROWTH = 0.5;
 const GROWTH = 1.05;
 const QUOTA_MEMORY_MS = 60_000;
 /**
@@ -35,8 +41,10 @@ const QUOTA_MEMORY_MS = 60_000;
  * quota refusal came. Five seconds span several windows of a per-second quota, so where in a window the batch began
  * does not matter, and the time spent paused at each refusal already keeps the estimate a little under the quota.
  */
-const QUOTA_FACTOR = 0.97;
+const QUOTA_FACTOR = 0.9;
 const QUOTA_WINDOW_BUCKETS = 50;
+/** Just under a limit the server states: 2% below it leaves room for the clocks of client and server to differ. */
+const STATED_FACTOR = 0.98;
 /**
  * A brownout drops the rate by this much a second, never below BROWNOUT_FLOOR of the best rate seen: a slower
  * batch helps a service whose failures come from load, and costs at most half the speed when they do not.
@@ -50,8 +58,8 @@ const MIN_RATE = 1;
 /**
  * The rate of a batch: a token bucket whose rate follows how the service answers.
  * - A quota refusal: the rate goes to just under what the service accepted over the last few seconds (the quota,
- *   seen from here), then grows by 1% a second, so it sits under the quota and finds it again if it
- *   moves, instead of halving and climbing back (a sawtooth that wastes a quarter of the quota). Shards sharing one
+ *   seen from here), then grows by 2% a second (faster the longer no refusal comes), so it sits at the quota and finds
+ *   it again if it moves, instead of halving and climbing back (a sawtooth that wastes a quarter of the quota). Shards sharing one
  *   quota each see their own share of it accepted, so each settles on its share without talking to the others.
  * - A brownout (30% or more of the last two seconds' answers UNAVAILABLE or DEADLINE_EXCEEDED): the rate drops 15%
  *   a second, never below half the best rate seen, and grows again by 5% a second once it passes.
@@ -137,7 +145,19 @@ export class Pacer {
     this.#setRate(now, Math.min(this.#rate, Math.max(MIN_RATE, accepted * QUOTA_FACTOR), this.ceiling));
   }
 
-  /** A brownout: 15% slower, once per DECREASE_INTERVAL_MS, not below a tenth of the best rate seen. */
+  /**
+   * A quota refusal that states the limit (`perSecond`, this process's share of it): the rate goes to just under that
+   * share, up or down, once per DECREASE_INTERVAL_MS. Shards that share a quota all reset to the same share at each
+   * refusal, so they stay fair however they started, and growth past the share takes up what finished shards left.
+   */
+  quotaStated(perSecond: number, now: number): void {
+    this.#lastQuotaAt = now;
+    if (now - this.#lastDecreaseAt < DECREASE_INTERVAL_MS) return;
+    this.#lastDecreaseAt = now;
+    this.#setRate(now, Math.min(this.ceiling, Math.max(MIN_RATE, perSecond * STATED_FACTOR)));
+  }
+
+  /** A brownout: 15% slower, once per DECREASE_INTERVAL_MS, not below half the best rate seen. */
   degraded(now: number): void {
     if (now - this.#lastDecreaseAt < DECREASE_INTERVAL_MS) return;
     this.#lastDecreaseAt = now;
@@ -162,9 +182,13 @@ export class Pacer {
     const since = Math.max(this.#recoveredAt, this.#lastDecreaseAt + RECOVERY_DELAY_MS);
     this.#recoveredAt = now;
     if (now <= since) return;
-    const growth = now - this.#lastQuotaAt < QUOTA_MEMORY_MS ? GROWTH_NEAR_QUOTA : GROWTH;
+    const sinceQuotaMs = now - this.#lastQuotaAt;
+    const nearQuota = sinceQuotaMs < QUOTA_MEMORY_MS;
+    const growth = nearQuota ? 1 + Math.min(MAX_QUOTA_GROWTH, QUOTA_GROWTH * 2 ** (sinceQuotaMs / QUOTA_GROWTH_DOUBLING_MS)) : GROWTH;
     let rate = Math.min(this.ceiling, this.#rate * growth ** ((now - since) / 1000));
-    if (this.ceiling === Infinity && (achieved === undefined || rate > achieved * UNLIMITED_FACTOR)) rate = Infinity;
+    // Lifting the limit near a quota would send a burst into it; elsewhere a limit far above what the batch achieves
+    // limits nothing.
+    if (this.ceiling === Infinity && !nearQuota && (achieved === undefined || rate > achieved * UNLIMITED_FACTOR)) rate = Infinity;
     this.#setRate(now, rate);
   }
 

@@ -62,8 +62,9 @@ export function createProgress(options: ProgressOptions): Progress {
       update(stats) { last = stats; },
       pass(pass, names) { if (pass > 1) options.stream.write(`[batch] pass ${pass}: ${names} names again (they met a degraded service, or their verification did not finish)\n`); },
       flow(state, openNames) {
-        // Each probe reschedules the pause; one line when it begins and one when it ends is enough for a log.
-        const paused = state.kind === 'paused';
+        // Each probe reschedules the pause; one line when it begins and one when it ends is enough for a log. A quota
+        // pause that waits for the next one-second window is routine: said once it has lasted a second.
+        const paused = state.kind === 'paused' && (state.reason === 'unavailable' || state.nextProbeAtMs - state.sinceMs >= 1000);
         if (paused === wasPaused) return;
         wasPaused = paused;
         options.stream.write(`[batch] ${paused ? flowText(state, openNames) : 'service answering again: resumed'}\n`);

@@ -97,6 +97,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const flow = new FlowControl({
     ceilingPerSecond: options.ratePerSecond,
     startupInFlight: options.startupInFlight,
+    shards: options.shard?.count,
     onStateChange: state => options.onFlowState?.(state, open),
   });
   // A stop lets nothing more through the flow: the attempts on the wire drain, nothing waiting is sent.

@@ -69,10 +69,27 @@ export function permissionDenied(permission: string, resource: string): ApiError
   ]);
 }
 
-/** A rate-limit refusal; without `retryDelayMs` it carries no RetryInfo (and REST no Retry-After), as Google's often do. */
-export function rateLimited(message: string, retryDelayMs: number | undefined, project: string | undefined): ApiError {
+/** The limit a quota refusal names in its ErrorInfo metadata, as Google's do (`quota_limit`, `quota_limit_value`). */
+export interface StatedLimit {
+  readonly name: string;
+  readonly value: number;
+}
+
+/**
+ * A rate-limit refusal; without `retryDelayMs` it carries no RetryInfo (and REST no Retry-After), as Google's often do.
+ * With `limit`, its ErrorInfo names the limit and its value, as Google front ends do for project quotas.
+ */
+export function rateLimited(message: string, retryDelayMs: number | undefined, project: string | undefined, limit?: StatedLimit): ApiError {
+  const metadata: Record<string, string> = { service: API_DOMAIN };
+  if (project !== undefined) metadata['consumer'] = `projects/${project}`;
+  if (limit !== undefined) {
+    metadata['quota_limit'] = limit.name;
+    metadata['quota_limit_value'] = String(limit.value);
+    metadata['quota_metric'] = `${API_DOMAIN}/operations_requests`;
+    metadata['quota_location'] = 'global';
+  }
   const details: ErrorDetailSpec[] = [
-    { type: 'ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata: { service: API_DOMAIN } },
+    { type: 'ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata },
   ];
   if (project !== undefined) details.push({ type: 'QuotaFailure', violations: [{ subject: `project:${project}`, description: message }] });
   if (retryDelayMs !== undefined) details.push({ type: 'RetryInfo', retryDelayMs });

@@ -28,6 +28,7 @@ interface EmulatorFlags {
   failMethods?: Method[];
   quotaRps: number;
   quotaRetryInfo: boolean;
+  quotaLimitInfo: boolean;
   seed?: number;
   waitCapMs: number;
   state?: string;
@@ -131,6 +132,7 @@ export function buildEmulatorCommand(): Command {
     .option('--fail-methods <list>', 'the methods --fail-rate and --fail-mix apply to, e.g. GetOperation (default: all)', failMethods)
     .option('--quota-rps <n>', 'requests per second per project, then RESOURCE_EXHAUSTED/429 (0: no quota)', integer(0, 1e9), 0)
     .option('--no-quota-retry-info', 'quota refusals carry no RetryInfo nor Retry-After (as Google rate limits usually answer)')
+    .option('--no-quota-limit-info', 'quota refusals do not name the limit (quota_limit_value) in their ErrorInfo')
     .addOption(new Option('--seed <n>', 'seed of fractions and fault rates (default: random)').argParser(integer(0, 2 ** 32 - 1)))
     .option('--wait-cap-ms <ms>', 'longest a WaitOperation call waits', integer(0, MAX_DELAY_MS), 30_000)
     .option('--state <file>', 'keep the store in FILE: loaded at start (then --ops seeds nothing), saved every 200 ms when changed and on close')
@@ -149,7 +151,7 @@ function toOptions(flags: EmulatorFlags, tokens: Record<string, string[]> | unde
     ops: flags.ops, doneFraction: flags.doneFraction,
     durationMs: flags.durationMs, uncancellableFraction: flags.uncancellableFraction, unimplemented: flags.unimplemented,
     requireAuth: flags.requireAuth || tokens !== undefined, failRate: flags.failRate, failCode: flags.failCode,
-    retryDelayMs: flags.retryDelayMs, latencyMs: flags.latencyMs, quotaRps: flags.quotaRps, quotaRetryInfo: flags.quotaRetryInfo,
+    retryDelayMs: flags.retryDelayMs, latencyMs: flags.latencyMs, quotaRps: flags.quotaRps, quotaRetryInfo: flags.quotaRetryInfo, quotaLimitInfo: flags.quotaLimitInfo,
     waitCapMs: flags.waitCapMs,
     ...(tokens !== undefined ? { tokens } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),

@@ -157,7 +157,7 @@ export class Faults {
   decide(header: HeaderDecision | ApiError | undefined, project: string | undefined, nowMs: number, method: Method): ApiError | typeof DROP | undefined {
     const settings = this.current;
     if (settings.quotaRps > 0 && project !== undefined) {
-      const quotaError = this.chargeQuota(project, settings.quotaRps, settings.quotaRetryInfo, nowMs);
+      const quotaError = this.chargeQuota(project, settings, nowMs);
       if (quotaError !== undefined) return quotaError;
     }
     if (header instanceof ApiError) return header;
@@ -191,7 +191,8 @@ export class Faults {
     return fault;
   }
 
-  private chargeQuota(project: string, quotaRps: number, withRetryInfo: boolean, nowMs: number): ApiError | undefined {
+  private chargeQuota(project: string, settings: ResolvedFaults, nowMs: number): ApiError | undefined {
+    const quotaRps = settings.quotaRps;
     const windowStartMs = nowMs - (nowMs % 1000);
     if (windowStartMs !== this.windowStartMs) {
       this.windowStartMs = windowStartMs;
@@ -203,8 +204,9 @@ export class Faults {
     const retryDelayMs = Math.max(1, windowStartMs + 1000 - nowMs);
     return rateLimited(
       `Quota exceeded for quota metric 'Operations requests' and limit 'Operations requests per second' of service 'cloudaicompanion.googleapis.com' for consumer 'project:${project}' (${quotaRps} per second).`,
-      withRetryInfo ? retryDelayMs : undefined,
+      settings.quotaRetryInfo ? retryDelayMs : undefined,
       project,
+      settings.quotaLimitInfo ? { name: 'OperationsRequestsPerSecondPerProject', value: quotaRps } : undefined,
     );
   }
 }

@@ -46,6 +46,12 @@ export interface FaultSettings {
    * but no RetryInfo, so a client must find the rate itself: `false` answers that way. @default true
    */
   readonly quotaRetryInfo?: boolean;
+  /**
+   * Whether a refusal by `quotaRps` names the limit in its ErrorInfo metadata (`quota_limit`
+   * "OperationsRequestsPerSecondPerProject", `quota_limit_value`), as Google's project quotas do. `false` leaves it
+   * out, so a client has nothing but the refusals to find the rate by. @default true
+   */
+  readonly quotaLimitInfo?: boolean;
   /** Answer CancelOperation with UNIMPLEMENTED, as a service that does not support cancellation does. @default false */
   readonly unimplemented?: boolean;
 }
@@ -100,6 +106,7 @@ export interface ResolvedFaults {
   readonly failMethods: readonly Method[];
   readonly quotaRps: number;
   readonly quotaRetryInfo: boolean;
+  readonly quotaLimitInfo: boolean;
   readonly unimplemented: boolean;
 }
 
@@ -186,6 +193,7 @@ export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): 
     failMethods: update.failMethods === undefined ? current?.failMethods ?? METHODS : checkMethods('failMethods', update.failMethods),
     quotaRps: checkInteger('quotaRps', update.quotaRps ?? current?.quotaRps ?? 0, 0, 1e9),
     quotaRetryInfo: checkBoolean('quotaRetryInfo', update.quotaRetryInfo ?? current?.quotaRetryInfo ?? true),
+    quotaLimitInfo: checkBoolean('quotaLimitInfo', update.quotaLimitInfo ?? current?.quotaLimitInfo ?? true),
     unimplemented: update.unimplemented ?? current?.unimplemented ?? false,
   };
 }

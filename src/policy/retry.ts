@@ -60,8 +60,8 @@ export interface AttemptGate {
    * epoch ms) comes first (DEADLINE_EXCEEDED) or `signal` aborts; nothing was sent then.
    */
   acquire(deadline: number, signal: AbortSignal | undefined): Promise<number>;
-  /** The attempt of `ticket` ended with `code`; `retryAfterMs` is the server's delay, if it gave one. */
-  release(ticket: number, code: Code, retryAfterMs: number | undefined): void;
+  /** The attempt of `ticket` ended: with `error`, or OK when it is undefined. */
+  release(ticket: number, error: OperationsError | undefined): void;
 }
 
 export interface RetryRunOptions {
@@ -194,7 +194,7 @@ export async function runWithRetry<T>(
       const served = await info.race(attemptFn(info));
       attempts.push(attemptRecord(attempt, Code.OK, served.transport, Date.now() - startedAt));
       budget?.recordAttempt(false);
-      gate?.release(ticket, Code.OK, undefined);
+      gate?.release(ticket, undefined);
       return { value: served.value, transport: served.transport, attempts };
     } catch (caught) {
       error = OperationsError.from(caught);
@@ -205,12 +205,12 @@ export async function runWithRetry<T>(
     if (signal !== undefined && isAborted(signal)) {
       const cancelled = abortError(signal);
       attempts.push(attemptRecord(attempt, cancelled.code, error.transport, endedAt - startedAt));
-      gate?.release(ticket, cancelled.code, undefined);
+      gate?.release(ticket, cancelled);
       throw cancelled.withAttempts(attempts);
     }
     attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
     budget?.recordAttempt(isOverloadCode(error.code));
-    gate?.release(ticket, error.code, error.retryAfterMs);
+    gate?.release(ticket, error);
     lastError = error;
     const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
     if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
