@@ -53,8 +53,8 @@ describe('lro-cancel batch rerun with the same journal', () => {
   test('names whose cancel was accepted but not verified exit 1, and the rerun only reads them', async () => {
     const names = createNames(emulator, 40, 'unverified-');
     const { output, args } = batchFiles(dir, 'unverified', names, ['--verify', '--give-up-after', '3s', '--verify-timeout-ms', '300']);
-    // Cancels are accepted; every read fails, so no verification can finish before the time bound.
-    emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE', failMethods: ['GetOperation'] });
+    // Cancels are accepted; every read (listing or GetOperation) fails, so no verification finishes before the bound.
+    emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE', failMethods: ['GetOperation', 'ListOperations'] });
     const first = await runCli(args, { emulator });
     emulator.setFaults({ failRate: 0, failMethods: ['CancelOperation', 'GetOperation', 'ListOperations', 'DeleteOperation', 'WaitOperation'] });
     assert.equal(first.code, 1, first.stderr);
@@ -65,7 +65,8 @@ describe('lro-cancel batch rerun with the same journal', () => {
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.equal(count(readJsonLines(output), 'cancelled'), 40);
     assert.equal(emulator.stats().cancels.received, cancelsBefore, 'no second cancel: the rerun only read');
-    assert.match(rerun.stderr, /0 cancel attempts, 0 retries, 40 read-backs of accepted cancels/);
+    assert.match(rerun.stderr, /requests: +0 cancel attempts, 0 retries/);
+    assert.match(rerun.stderr, /verify: +40 by listing in 1 page, 0 by GetOperation/, 'one page read back all 40');
   });
 
   test('a journal begun by another input lends only the names of this input to the output, and says so', async () => {

@@ -15,6 +15,7 @@ import { stableShard } from './shard.js';
 import type { InputLine } from './source.js';
 import { BatchStats } from './stats.js';
 import { SystemicDetector, type SystemicFailure } from './systemic.js';
+import { ListingVerifier } from './verify-listing.js';
 
 export interface BatchOptions {
   readonly canceller: Canceller;
@@ -24,6 +25,11 @@ export interface BatchOptions {
   /** The most requests per second (cancels, reads, retries together); the adaptive rate stays under it. */
   readonly ratePerSecond?: number | undefined;
   readonly verify: boolean;
+  /**
+   * How `verify` reads outcomes: `list` shows many per ListOperations page (a parent's names are listed while each
+   * page settles two or more; the rest are read one by one), `get` reads each name with GetOperation. @default 'list'
+   */
+  readonly verifyBy?: 'list' | 'get' | undefined;
   readonly verifyTimeoutMs?: number | undefined;
   /** Total time per call, retries and verification included. @default the client's retry.totalTimeoutMs */
   readonly deadlineMs?: number | undefined;
@@ -131,9 +137,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     options.onRecord?.(record, stats);
   };
 
+  const listing = verify && options.verifyBy !== 'get';
+  let verifier = new ListingVerifier();
+
+  /** A cancel (verified inline unless verification goes by listing), or a read only when the cancel was accepted. */
   const call = (name: string, progress: NameProgress): Promise<CancelResult> => {
     const callOptions: CancelOptions & BatchCallOptions = {
-      verify,
+      verify: verify && !listing,
       // The time bound cuts the last calls short, so a run ends near it instead of up to a call's timeout after.
       deadlineMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - Date.now())),
       gate: flow,
@@ -148,7 +158,15 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     return canceller.cancel(name, callOptions);
   };
 
-  const handle = async (name: string, before: NameProgress, queue: DeferredQueue, last?: JsonLineRecord): Promise<void> => {
+  /**
+   * One name's call and what follows: a record, another pass, or (verifying by listing, once the cancel is accepted)
+   * a wait for the listing. `read` is for names the listing did not settle: they are read one by one now.
+   */
+  const handle = async (name: string, before: NameProgress, queue: DeferredQueue, last?: JsonLineRecord, read = false): Promise<void> => {
+    if (listing && before.accepted && !read) {
+      await verifier.add(last ?? acceptedRecord(name, before));
+      return;
+    }
     const result = await call(name, before);
     stats.countCall(result);
     // Stopped before its attempt went (or abandoned at the end of a drain): nothing was learned, a rerun takes it up.
@@ -162,6 +180,12 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const record = result.attempts === 0 && before.accepted === false && last !== undefined
       ? last
       : resultRecord(result, { attempts: before.attempts + result.attempts, accepted: cancelAccepted(result, before.accepted) });
+    if (listing && !read && result.outcome === 'requested' && !stop.signal.aborted) {
+      // Accepted: journaled as an attempt (a rerun only reads it), verified with the others by the listing.
+      journal?.writer.append(record);
+      await verifier.add(record);
+      return;
+    }
     if (isWorthAnotherPass(result, verify) && !stop.signal.aborted) {
       if (Date.now() < giveUpAt) {
         stats.deferred += 1;
@@ -199,12 +223,38 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     }
   };
 
+  /**
+   * After a pass: the names whose cancel was accepted are verified, as many as can be by listing their parents, the
+   * rest one by one (a read each, which may defer them to `queue`). Stopped, they are recorded as they are
+   * (`requested`, accepted), so a rerun only reads them.
+   */
+  const verifyWaiting = async (queue: DeferredQueue): Promise<void> => {
+    if (verifier.size === 0) return;
+    const waiting = verifier;
+    verifier = new ListingVerifier();
+    try {
+      if (!stop.signal.aborted) {
+        const figures = await waiting.sweep(canceller, { gate: flow, signal: stop.signal });
+        stats.listPages += figures.pages;
+        stats.verifiedByListing += figures.settled;
+      }
+      await runPool(waiting.drain(), options.concurrency, async ({ record, settled }) => {
+        if (settled === undefined && !stop.signal.aborted) return handle(record.name, progressOf(record), queue, record, true);
+        open -= 1;
+        write(settled === undefined ? record : settledRecord(record, settled), true);
+      });
+    } finally {
+      await waiting.close();
+    }
+  };
+
   let deferred = new DeferredQueue();
   let outputLines: number | undefined;
   try {
     options.onPass?.(1, 0);
     const firstQueue = deferred;
     await runPool(firstPass(), options.concurrency, item => handle(item.name, item.progress, firstQueue), { signal: stop.signal });
+    await verifyWaiting(firstQueue);
     for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && Date.now() < giveUpAt; pass += 1) {
       const retrying = deferred;
       deferred = new DeferredQueue();
@@ -213,6 +263,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       const next = deferred;
       try {
         await runPool(retrying.drain(), options.concurrency, record => handle(record.name, progressOf(record), next, record), { signal: stop.signal });
+        await verifyWaiting(next);
       } finally {
         await retrying.close();
       }
@@ -227,6 +278,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     }
   } finally {
     options.signal.removeEventListener('abort', stopNow);
+    await verifier.close();
     await deferred.close();
     await direct?.close();
     await journal?.close();
@@ -248,6 +300,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     journal: journal === undefined ? undefined : { otherDefinition: journal.otherDefinition, counts: journal.counts },
     outputLines,
   };
+}
+
+/** The record of a name whose cancel an earlier run had accepted (the journal keeps only that it was). */
+function acceptedRecord(name: string, progress: NameProgress): JsonLineRecord {
+  return { name, outcome: 'requested', code: 0, codeName: 'OK', httpStatus: 200, transport: null, attempts: progress.attempts, latencyMs: 0 };
+}
+
+/** The final record of a name a listing showed done. */
+function settledRecord(record: JsonLineRecord, settled: 'cancelled' | 'completed'): JsonLineRecord {
+  const { message: _message, accepted: _accepted, ...rest } = record;
+  return { ...rest, outcome: settled, code: 0, codeName: 'OK', httpStatus: 200, ...(settled === 'cancelled' ? { operationErrorCode: 1 } : {}), verifiedBy: 'list' };
 }
 
 function progressOf(record: JsonLineRecord): NameProgress {

@@ -28,8 +28,11 @@ export class BatchStats {
   attempts = 0;
   /** Of those, the ones after a call's first. */
   retries = 0;
-  /** Calls that only read back an accepted cancel (a later pass, or a rerun). */
+  /** Calls that only read back an accepted cancel with GetOperation (a name a listing did not settle, a later pass, a rerun). */
   verifyOnly = 0;
+  /** Names whose outcome a ListOperations page showed, and the pages it took. */
+  verifiedByListing = 0;
+  listPages = 0;
   duplicates = 0;
   skippedFromJournal = 0;
   otherShards = 0;

@@ -23,6 +23,9 @@ export function formatSummary(summary: BatchSummary, context: SummaryContext = {
     `  requests:   ${stats.attempts} cancel attempts, ${stats.retries} retries, ${stats.verifyOnly} read-backs of accepted cancels, ${stats.deferred} deferred to a later pass`,
     `  transports: ${table(stats.byTransport)} (attempts)`,
   ];
+  if (stats.verifiedByListing > 0 || stats.listPages > 0 || stats.verifyOnly > 0) {
+    lines.push(`  verify:     ${stats.verifiedByListing} by listing in ${stats.listPages} page${stats.listPages === 1 ? '' : 's'}, ${stats.verifyOnly} by GetOperation`);
+  }
   if (summary.pauses > 0) lines.push(`  paused:     ${summary.pauses} time${summary.pauses === 1 ? '' : 's'} for the service (an outage, or a quota without RetryInfo)`);
   const skipped = [
     stats.duplicates > 0 ? `${stats.duplicates} duplicate${stats.duplicates === 1 ? '' : 's'}` : '',

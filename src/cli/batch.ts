@@ -24,6 +24,7 @@ export interface BatchFlags extends ConnectionFlags {
   readonly concurrency: number;
   readonly rps?: number;
   readonly verify?: boolean;
+  readonly verifyBy?: 'list' | 'get';
   readonly verifyTimeoutMs?: number;
   readonly giveUpAfter?: number;
   readonly passDelayMs?: number;
@@ -152,6 +153,7 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
       concurrency: flags.concurrency,
       ratePerSecond: flags.rps,
       verify: flags.verify === true,
+      verifyBy: flags.verifyBy,
       verifyTimeoutMs: flags.verifyTimeoutMs,
       deadlineMs: flags.deadlineMs,
       giveUpAfterMs: flags.giveUpAfter,

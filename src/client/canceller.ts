@@ -8,7 +8,7 @@ import { runWithRetry, type AttemptGate, type RetryDecisionInfo, type RetryRunOp
 import { TransportSelector } from '../transport/auto.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
-import type { Operation, Transport } from '../transport/transport.js';
+import type { ListOperationsPage, Operation, Transport } from '../transport/transport.js';
 import { authHeaders, grpcCallCredentials } from './credentials.js';
 import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelResult } from './outcome.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
@@ -233,6 +233,14 @@ export class Canceller {
 
   /** ListOperations page by page, each page with the retry policy; yields operations as pages arrive. */
   async *list(parent: string, options: ListOptions = {}): AsyncGenerator<Operation, void, undefined> {
+    for await (const page of this.listPages(parent, options)) yield* page.operations;
+  }
+
+  /**
+   * ListOperations one page at a time, each page with the retry policy: for callers that weigh what each page (one
+   * call) brought, as the batch's verification by listing does.
+   */
+  async *listPages(parent: string, options: ListOptions = {}): AsyncGenerator<ListOperationsPage, void, undefined> {
     parseParentName(parent);
     const policy = this.#policy(options.retry);
     let pageToken = '';
@@ -245,7 +253,7 @@ export class Canceller {
         ...(pageToken === '' ? {} : { pageToken }),
       };
       const page = await runWithRetry(info => this.#transports.run(t => t.listOperations(request, info)), this.#runOptions(policy, deadline, options));
-      yield* page.value.operations;
+      yield page.value;
       pageToken = page.value.nextPageToken;
     } while (pageToken !== '');
   }
