@@ -3,17 +3,20 @@
  *   1. cancels/s, client CPU per cancel and latency of each client, each run in its own worker process on fresh
  *      operations (2,000 at concurrency 1, 20,000 at 64 and 256), plus the emulator's CPU per cancel;
  *   2. `lro-cancel batch` over 10,000 names (with and without --verify) and 1,000,000 names from a file;
- *   3. start-up of `lro-cancel --help`, `lro-cancel cancel NAME` and a plain grpc-js one-call script.
+ *   3. start-up of `lro-cancel --help`, `lro-cancel cancel NAME` and a plain grpc-js one-call script;
+ *   4. `lro-cancel batch` under a rate quota answered without RetryInfo (bench-quota.ts): names/s as a share of the
+ *      quota and calls refused, for one process without and with --verify and for 4 shards sharing one quota.
  * Every figure is the median of `--runs` (3) runs. Prints the Markdown tables and writes every run and median to
  * bench-results/bench-<time>.json (and latest.json, latest.md).
  *
  * Options: --runs N (3), --clients a,b (all), --concurrency 1,64,256, --scale F (multiplies the 20,000/2,000),
- * --batch-names N (1000000), --batch-concurrency N (64), --skip throughput,batch,startup. LRO_BENCH_PROFILE_DIR=DIR profiles every worker.
+ * --batch-names N (1000000), --batch-concurrency N (64), --quota-runs N (1), --skip throughput,batch,startup,quota. LRO_BENCH_PROFILE_DIR=DIR profiles every worker.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureBatches, type BatchRun } from './bench-batch.js';
+import { measureQuota, QUOTA_PLANS, quotaTable, type QuotaRun } from './bench-quota.js';
 import { CLIENTS, type ClientName } from './bench-clients.js';
 import { DIST_DIR, startEmulatorProcess, stopProcess } from './bench-processes.js';
 import { markdown, summarize, targets } from './bench-report.js';
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   let throughput: ThroughputRun[] = [];
   let batch: BatchRun[] = [];
   let startup: StartupRun[] = [];
+  let quota: QuotaRun[] = [];
   try {
     log(`emulator ${JSON.stringify(emulator.endpoints)}, pid ${emulator.child.pid}`);
     if (!skip.has('startup')) startup = await measureStartup(emulator, Math.max(runs, 5), log);
@@ -73,6 +77,8 @@ async function main(): Promise<void> {
         { label: '1M', names: batchNames, concurrency, verify: false, runs },
       ], tmpDir, log);
     }
+    // Each quota scenario runs its own emulator (fresh windows); half a minute each, so one run unless asked.
+    if (!skip.has('quota')) quota = await measureQuota(QUOTA_PLANS, Number(flag('--quota-runs') ?? 1), log);
   } finally {
     await stopProcess(emulator.child);
     rmSync(tmpDir, { recursive: true, force: true });
@@ -80,12 +86,12 @@ async function main(): Promise<void> {
 
   const summary = summarize(throughput, batch, startup);
   const list = targets(summary);
-  const table = markdown(summary, list);
+  const table = quota.length === 0 ? markdown(summary, list) : `${markdown(summary, list)}\n\n${quotaTable(quota)}`;
   const info = machine();
   const elapsedS = Math.round((Date.now() - started) / 1000);
   const outDir = join(DIST_DIR, '..', 'bench-results');
   mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify({ date: new Date(started).toISOString(), elapsedS, machine: info, runs, summary, targets: list, raw: { throughput, batch, startup } }, null, 2);
+  const json = JSON.stringify({ date: new Date(started).toISOString(), elapsedS, machine: info, runs, summary, targets: list, raw: { throughput, batch, startup, quota } }, null, 2);
   const file = join(outDir, `bench-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, json);
   writeFileSync(join(outDir, 'latest.json'), json);

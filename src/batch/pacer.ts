@@ -46,6 +46,11 @@ const QUOTA_WINDOW_BUCKETS = 50;
 /** Just under a limit the server states: 2% below it leaves room for the clocks of client and server to differ. */
 const STATED_FACTOR = 0.98;
 /**
+ * A share of a stated limit is held this long before the rate probes above it: the share is known, so probing only
+ * looks for what other shards may have left (they finished), not for the limit itself.
+ */
+const STATED_HOLD_MS = 10_000;
+/**
  * A brownout drops the rate by this much a second, never below BROWNOUT_FLOOR of the best rate seen: a slower
  * batch helps a service whose failures come from load, and costs at most half the speed when they do not.
  */
@@ -77,6 +82,7 @@ export class Pacer {
   #lastDecreaseAt = -Infinity;
   #lastQuotaAt = -Infinity;
   #recoveredAt = -Infinity;
+  #lastStatedAt = -Infinity;
 
   constructor(ceilingPerSecond: number | undefined, now: number) {
     const ceiling = ceilingPerSecond ?? Infinity;
@@ -152,6 +158,7 @@ export class Pacer {
    */
   quotaStated(perSecond: number, now: number): void {
     this.#lastQuotaAt = now;
+    this.#lastStatedAt = now;
     if (now - this.#lastDecreaseAt < DECREASE_INTERVAL_MS) return;
     this.#lastDecreaseAt = now;
     this.#setRate(now, Math.min(this.ceiling, Math.max(MIN_RATE, perSecond * STATED_FACTOR)));
@@ -178,8 +185,9 @@ export class Pacer {
     const achieved = this.#grants.ratePerSecond(now);
     if (achieved !== undefined && achieved > this.#peakGrantRate) this.#peakGrantRate = achieved;
     if (this.#rate === this.ceiling) return;
-    if (now - this.#lastDecreaseAt < RECOVERY_DELAY_MS) return;
-    const since = Math.max(this.#recoveredAt, this.#lastDecreaseAt + RECOVERY_DELAY_MS);
+    const holdUntil = Math.max(this.#lastDecreaseAt + RECOVERY_DELAY_MS, this.#lastStatedAt + STATED_HOLD_MS);
+    if (now < holdUntil) return;
+    const since = Math.max(this.#recoveredAt, holdUntil);
     this.#recoveredAt = now;
     if (now <= since) return;
     const sinceQuotaMs = now - this.#lastQuotaAt;
