@@ -81,10 +81,13 @@ describe('lro-cancel batch', { concurrency: true }, () => {
     const running = new Set(names.filter(n => emulator.getOperation(n)?.done === false));
     const input = join(dir, 'verify.txt');
     writeFileSync(input, `${names.join('\n')}\n`);
+    const lists = emulator.stats().byMethod.ListOperations;
     const run = await runCli(['batch', '--input', input, '--verify', '--json', '--progress', 'none'], { emulator });
     assert.equal(run.code, 0, run.stderr);
     const records = jsonLines(run.stdout);
     assert.equal(records.length, 60);
+    assert.match(run.stderr, /verify: +60 by listing in \d+ pages?, 0 by GetOperation/, 'the outcomes came from listing their parent');
+    assert.ok(emulator.stats().byMethod.ListOperations > lists);
     for (const record of records) {
       assert.equal(record['outcome'], running.has(String(record['name'])) ? 'cancelled' : 'completed', String(record['name']));
     }
@@ -111,6 +114,47 @@ describe('lro-cancel batch', { concurrency: true }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(jsonLines(run.stdout).map(r => [r['line'], r['outcome']]), [[1, 'invalid'], [2, 'invalid'], [3, 'invalid']]);
   });
+});
+
+/** An emulator of its own, closed at the end of the test's scope: these tests count what the server received. */
+async function ownEmulator(): Promise<Emulator & AsyncDisposable> {
+  const emulator = await startTestEmulator();
+  return Object.assign(emulator, { [Symbol.asyncDispose]: () => emulator.close() });
+}
+
+describe('lro-cancel batch --verify: by listing or one read at a time', { concurrency: true }, () => {
+  test('--verify-by get proves the same outcomes with one GetOperation per name and no listing', async () => {
+    await using emulator = await ownEmulator();
+    const parent = 'projects/verify-get/locations/global';
+    const names = emulator.createOperations({ count: 40, parent, idPrefix: 'vg-', doneFraction: 0.5 });
+    const running = new Set(names.filter(n => emulator.getOperation(n)?.done === false));
+    const before = emulator.stats().byMethod;
+    const run = await runCli(['batch', '--input', '-', '--verify', '--verify-by', 'get', '--json', '--progress', 'none'], { emulator, stdin: names.join('\n') });
+    assert.equal(run.code, 0, run.stderr);
+    for (const record of jsonLines(run.stdout)) {
+      assert.equal(record['outcome'], running.has(String(record['name'])) ? 'cancelled' : 'completed');
+    }
+    const after = emulator.stats().byMethod;
+    assert.equal(after.ListOperations - before.ListOperations, 0);
+    assert.ok(after.GetOperation - before.GetOperation >= 40);
+  });
+
+  test('--verify of names that are a small part of a large parent reads the rest one by one after a page: never more calls than a read per name', async () => {
+    await using emulator = await ownEmulator();
+    const parent = 'projects/verify-large/locations/global';
+    // 3,000 operations already done in the parent, 30 of ours among them, running: a listing would mostly show others.
+    emulator.createOperations({ count: 3000, parent, idPrefix: 'other-', doneFraction: 1 });
+    const names = emulator.createOperations({ count: 30, parent, idPrefix: 'ours-' });
+    const before = emulator.stats().byMethod;
+    const run = await runCli(['batch', '--input', '-', '--verify', '--progress', 'none'], { emulator, stdin: names.join('\n') });
+    assert.equal(run.code, 0, run.stderr);
+    const after = emulator.stats().byMethod;
+    const reads = after.ListOperations - before.ListOperations + after.GetOperation - before.GetOperation;
+    assert.equal(after.ListOperations - before.ListOperations, 1, 'one page, then the listing stopped: it settled fewer than two names');
+    assert.ok(reads <= 31, `${reads} reads for 30 names`);
+    assert.match(run.stderr, /verify: +0 by listing in 1 page, 30 by GetOperation/);
+  });
+
 });
 
 describe('lro-cancel batch against a degraded service', { concurrency: true }, () => {
