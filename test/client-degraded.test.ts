@@ -55,3 +55,36 @@ describe('a caller deadline given as AbortSignal.timeout()', () => {
     }
   });
 });
+
+describe('per-call options are checked before anything is sent', () => {
+  test('a NaN, zero or negative deadline, a bad signal or header is INVALID_ARGUMENT naming it, and the process lives', async () => {
+    const emulator = await startTestEmulator();
+    try {
+      const [name = ''] = emulator.createOperations({ count: 1 });
+      for (const wire of WIRES) {
+        const client = createCanceller({
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+        });
+        await withClient(client, async c => {
+          await c.get(name); // a warm channel: the NaN deadline used to reach grpc-js and throw out of its timer
+          const bad: Array<[Record<string, unknown>, RegExp]> = [
+            [{ deadlineMs: Number.NaN }, /deadlineMs must be a number > 0 \(Infinity for none\), got NaN/],
+            [{ deadlineMs: -5 }, /deadlineMs must be a number > 0 .*got -5/],
+            [{ verify: true, verifyTimeoutMs: Number.NaN }, /verifyTimeoutMs must be a number > 0 .*got NaN/],
+            [{ signal: 'stop' }, /signal must be an AbortSignal/],
+            [{ headers: { 'Bad Name': 'x' } }, /headers: "Bad Name" is not a header name/],
+            [{ headers: { 'x-goog-request-params': 'name=projects/other' } }, /"x-goog-request-params" is set by the client itself/],
+            [{ headers: { 'x-trace': 'a\r\nb' } }, /the value of "x-trace" must be a string of printable ASCII/],
+          ];
+          for (const [options, message] of bad) {
+            await assert.rejects(c.cancel(name, options as never), (error: unknown) => error instanceof Error && 'code' in error && error.code === 3 && message.test(error.message), JSON.stringify(options));
+          }
+          await assert.rejects(c.get(name, { deadlineMs: Number.NaN }), /deadlineMs must be a number > 0/);
+        });
+      }
+      assert.equal(emulator.stats().byMethod.CancelOperation, 0, 'nothing was sent for a bad option');
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -3,7 +3,8 @@ import { Code, httpStatusOf } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { assertOperationName, parseParentName } from '../names.js';
 import { createRetryBudget, type RetryBudget } from '../policy/retry-budget.js';
-import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
+import { invalidOption, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
+import { checkCallHeaders } from './call-headers.js';
 import { runWithRetry, type AttemptGate, type RetryDecisionInfo, type RetryRunOptions } from '../policy/retry.js';
 import { TransportSelector } from '../transport/auto.js';
 import { GrpcTransport } from '../transport/grpc.js';
@@ -61,6 +62,24 @@ export interface WaitOptions extends CallOptions {
 }
 
 const OK_HTTP_STATUS = httpStatusOf(Code.OK);
+
+/** A time budget of one call: a number > 0, Infinity for none; NaN, 0 and negatives are refused. */
+function checkTimeoutMs(field: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !(value > 0))) throw invalidOption(field, 'a number > 0 (Infinity for none)', value);
+}
+
+/**
+ * Checks a call's options before anything is sent, as the client's own are checked when it is made: a bad value is
+ * a programming error, INVALID_ARGUMENT naming the field and the value (a NaN deadline would otherwise reach grpc-js
+ * and throw where no caller can catch it). Per-call retry overrides are checked when they are resolved.
+ */
+function checkCallOptions(options: CallOptions & { readonly verifyTimeoutMs?: number }): void {
+  if (typeof options !== 'object' || options === null) throw invalidOption('call options', 'an object', options);
+  checkTimeoutMs('deadlineMs', options.deadlineMs);
+  checkTimeoutMs('verifyTimeoutMs', options.verifyTimeoutMs);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', options.signal);
+  checkCallHeaders(options.headers);
+}
 
 /** Codes a verifying read is repeated for, until the verify timeout: the service was there, just not able to answer. */
 const VERIFY_RETRYABLE: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED]);
@@ -144,9 +163,11 @@ export class Canceller {
 
   /**
    * Asks the server to cancel the operation and, with `verify`, reads it until the outcome is proven. Never throws
-   * for a per-operation failure: the result's `outcome`, `code` and `error` say what happened.
+   * for a per-operation failure: the result's `outcome`, `code` and `error` say what happened. Rejects only for
+   * options that are wrong whatever the operation (INVALID_ARGUMENT naming the option).
    */
   async cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
+    checkCallOptions(options);
     const started = Date.now();
     try {
       assertOperationName(name);
@@ -184,6 +205,7 @@ export class Canceller {
    * cancel; no cancel is sent, so the result has `attempts: 0`. Never throws for a per-operation failure.
    */
   async verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
+    checkCallOptions(options);
     const started = Date.now();
     try {
       assertOperationName(name);
@@ -226,6 +248,7 @@ export class Canceller {
 
   /** GetOperation with the retry policy. Throws OperationsError. */
   async get(name: string, options: CallOptions = {}): Promise<Operation> {
+    checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
     return this.#get(name, policy, Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs), options);
@@ -241,6 +264,7 @@ export class Canceller {
    * call) brought, as the batch's verification by listing does.
    */
   async *listPages(parent: string, options: ListOptions = {}): AsyncGenerator<ListOperationsPage, void, undefined> {
+    checkCallOptions(options);
     parseParentName(parent);
     const policy = this.#policy(options.retry);
     let pageToken = '';
@@ -260,6 +284,7 @@ export class Canceller {
 
   /** Reads the operation until it is done; DEADLINE_EXCEEDED if it is still running when `deadlineMs` passes. */
   async wait(name: string, options: WaitOptions = {}): Promise<Operation> {
+    checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
     const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
