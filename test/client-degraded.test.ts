@@ -88,3 +88,38 @@ describe('per-call options are checked before anything is sent', () => {
     }
   });
 });
+
+describe('close() is a hard stop', () => {
+  for (const wire of WIRES) {
+    test(`over ${wire}: a call in flight and a call waiting to retry end at once with CANCELLED, and a call after close sends nothing`, async () => {
+      const emulator = await startTestEmulator();
+      try {
+        const [slow = '', failing = '', later = ''] = emulator.createOperations({ count: 3 });
+        const client = createCanceller({
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+          retry: { initialBackoffMs: 5000, maxBackoffMs: 5000 },
+        });
+        await client.get(slow); // connected
+        const inFlight = client.cancel(slow, { headers: { 'x-emulator-delay-ms': '5000' } });
+        const retrying = client.cancel(failing, { headers: { 'x-emulator-fault': 'code=UNAVAILABLE' }, retry: { initialBackoffMs: 4000, maxBackoffMs: 4000 } });
+        await new Promise(resolve => setTimeout(resolve, 300));
+        const closedAt = Date.now();
+        await client.close();
+        const [first, second] = await Promise.all([inFlight, retrying]);
+        assert.ok(Date.now() - closedAt < 1000, `ended ${Date.now() - closedAt} ms after close()`);
+        for (const result of [first, second]) {
+          assert.equal(result.codeName, 'CANCELLED', result.error?.message);
+          assert.match(result.error?.message ?? '', /the client is closed/);
+        }
+        const sentBefore = emulator.stats().byMethod.CancelOperation;
+        const after = await client.cancel(later);
+        assert.equal(after.codeName, 'CANCELLED');
+        assert.equal(after.attempts, 0);
+        assert.equal(emulator.stats().byMethod.CancelOperation, sentBefore, 'nothing sent after close');
+        await client.close();
+      } finally {
+        await emulator.close();
+      }
+    });
+  }
+});

@@ -148,7 +148,8 @@ export class Canceller {
   readonly options: ResolvedCancellerOptions;
   readonly #transports: TransportSelector;
   readonly #budget: RetryBudget | undefined;
-  #closed = false;
+  /** Aborted by close(): no attempt starts after it, a wait for a retry or a poll ends, calls fail at once. */
+  readonly #closing = new AbortController();
 
   constructor(options: CancellerOptions = {}) {
     this.options = resolveCancellerOptions(options);
@@ -234,7 +235,7 @@ export class Canceller {
     try {
       const operation = await pollUntilDone(
         async () => (await runWithRetry(info => this.#transports.run(t => t.getOperation(requested.name, info)), runOptions)).value,
-        { deadline: verifyDeadline, signal: options.signal },
+        { deadline: verifyDeadline, signal: options.signal, closed: this.#closing.signal },
       );
       return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
     } catch (caught) {
@@ -291,6 +292,7 @@ export class Canceller {
     const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options), {
       deadline,
       signal: options.signal,
+      closed: this.#closing.signal,
       ...(options.initialPollMs === undefined ? {} : { initialIntervalMs: options.initialPollMs }),
       ...(options.maxPollMs === undefined ? {} : { maxIntervalMs: options.maxPollMs }),
     });
@@ -298,10 +300,14 @@ export class Canceller {
     return operation;
   }
 
-  /** Closes the channel and the pool. Calls after close fail with UNAVAILABLE. */
+  /**
+   * A hard stop: calls in flight are aborted (the gRPC calls cancelled, the REST requests destroyed), calls waiting to
+   * retry or to poll again end at once, and calls made after it fail at once; each with CANCELLED "the client is
+   * closed", which is never retried. Then the channel and the pool are released. Safe to call twice.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort(new OperationsError(Code.CANCELLED, 'the client is closed'));
     await this.#transports.close();
   }
 
@@ -316,7 +322,7 @@ export class Canceller {
 
   /** One literal (RetryRunOptions takes `undefined` for an absent field): no spread copies on every call. */
   #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions & BatchCallOptions): RetryRunOptions {
-    return { policy, deadline, signal: options.signal, budget: this.#budget, gate: options.gate, headers: options.headers };
+    return { policy, deadline, signal: options.signal, budget: this.#budget, gate: options.gate, headers: options.headers, closed: this.#closing.signal };
   }
 }
 

@@ -7,6 +7,8 @@ export interface PollOptions {
   /** Absolute epoch ms; polling stops when the next poll would start after it. */
   readonly deadline: number;
   readonly signal?: AbortSignal | undefined;
+  /** The client's close: ends a wait between polls at once. */
+  readonly closed?: AbortSignal | undefined;
   /** @default 100 */
   readonly initialIntervalMs?: number;
   /** @default 2000 */
@@ -26,7 +28,7 @@ export async function pollUntilDone(read: (deadline: number) => Promise<Operatio
     if (operation.done) return operation;
     const left = options.deadline - Date.now();
     if (left <= interval) return operation;
-    await sleep(interval, options.signal);
+    await sleep(interval, options.signal, options.closed);
     interval = Math.min(maxInterval, interval * 1.5);
   }
 }

@@ -74,6 +74,11 @@ export interface RetryRunOptions {
   readonly budget?: RetryBudget | undefined;
   /** Waited on before every attempt, the first included. @default none */
   readonly gate?: AttemptGate | undefined;
+  /**
+   * The client's close: aborted, no attempt starts and a wait for a retry ends at once, with this signal's reason
+   * (a non-retryable CANCELLED). @default none
+   */
+  readonly closed?: AbortSignal | undefined;
   /** Passed to every attempt as AttemptContext.headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /**
@@ -165,12 +170,13 @@ export async function runWithRetry<T>(
   attemptFn: (info: AttemptInfo) => Promise<Served<T>>,
   options: RetryRunOptions,
 ): Promise<RetryResult<T>> {
-  const { policy, signal, budget, gate, headers } = options;
+  const { policy, signal, budget, gate, headers, closed } = options;
   const deadline = options.deadline ?? Date.now() + policy.totalTimeoutMs;
   const attempts: AttemptRecord[] = [];
   let lastError: OperationsError | undefined;
   for (let attempt = 1; ; attempt++) {
     if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
+    if (closed !== undefined && isAborted(closed)) throw abortError(closed).withAttempts(attempts);
     if (Date.now() >= deadline) {
       throw lastError?.withAttempts(attempts)
         ?? new OperationsError(Code.DEADLINE_EXCEEDED, 'the deadline had passed before the first attempt');
@@ -208,6 +214,11 @@ export async function runWithRetry<T>(
       gate?.release(ticket, cancelled);
       throw cancelled.withAttempts(attempts);
     }
+    if (closed !== undefined && isAborted(closed)) {
+      attempts.push(attemptRecord(attempt, Code.CANCELLED, error.transport, endedAt - startedAt));
+      gate?.release(ticket, error);
+      throw abortError(closed).withAttempts(attempts);
+    }
     attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
     budget?.recordAttempt(isOverloadCode(error.code));
     gate?.release(ticket, error);
@@ -217,7 +228,7 @@ export async function runWithRetry<T>(
     const waitMs = Math.max(backoffDelayMs(attempt, policy, options.random), error.retryAfterMs ?? 0);
     if (Date.now() + waitMs >= deadline) throw error.withAttempts(attempts);
     try {
-      await sleep(waitMs, signal);
+      await sleep(waitMs, signal, closed);
     } catch (caught) {
       throw OperationsError.from(caught).withAttempts(attempts);
     }

@@ -35,10 +35,12 @@ export class UnaryCall {
   #response: unknown = NO_RESPONSE;
   #readError: StatusObject | undefined;
   #finished = false;
+  #active: Set<UnaryCall> | undefined;
 
   /**
    * Starts the call at once; `deadline` is absolute epoch ms. `resolve` and `reject` are a promise's (the caller makes
-   * it), and exactly one of them is called: with the response, or with `toError` of the final status.
+   * it), and exactly one of them is called: with the response, or with `toError` of the final status. While it runs
+   * the call is in `active`, so a transport that closes can cancel what is in flight.
    */
   constructor(
     channel: Channel,
@@ -49,6 +51,7 @@ export class UnaryCall {
     resolve: (response: unknown) => void,
     reject: (error: unknown) => void,
     toError: StatusToError,
+    active?: Set<UnaryCall>,
   ) {
     this.#method = method;
     this.#resolve = resolve;
@@ -72,6 +75,10 @@ export class UnaryCall {
       call.cancelWithStatus(GrpcStatus.INTERNAL, 'Request message serialization failure');
       reject(toError({ code: GrpcStatus.INTERNAL, details: `Request message serialization failure: ${messageOf(error)}`, metadata: new Metadata() }));
       return;
+    }
+    if (active !== undefined) {
+      this.#active = active;
+      active.add(this);
     }
     call.start(metadata, this);
     call.sendMessageWithContext({}, message);
@@ -105,6 +112,7 @@ export class UnaryCall {
   onReceiveStatus(status: StatusObject): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#active?.delete(this);
     if (this.#readError !== undefined) this.#reject(this.#toError(this.#readError));
     else if (status.code !== GrpcStatus.OK) this.#reject(this.#toError(status));
     else if (this.#response === NO_RESPONSE) this.#reject(this.#toError({ code: GrpcStatus.UNIMPLEMENTED, details: 'No message received', metadata: status.metadata }));

@@ -56,6 +56,8 @@ export class GrpcTransport implements Transport {
   readonly #methods: Record<MethodKey, UnaryMethodDefinition>;
   readonly #getAuthHeaders: (() => Promise<Readonly<Record<string, string>>>) | undefined;
   #closed = false;
+  /** Calls on the wire, cancelled by close(). */
+  readonly #active = new Set<UnaryCall>();
 
   constructor(options: GrpcTransportOptions) {
     this.#options = options;
@@ -119,9 +121,11 @@ export class GrpcTransport implements Transport {
     await this.#unary(this.#methods.delete, { name }, name, ctx);
   }
 
+  /** Cancels the calls in flight (they end CANCELLED) and closes the channel. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const call of [...this.#active]) call.cancel('the client is closed');
     this.#client.close();
   }
 
@@ -144,7 +148,7 @@ export class GrpcTransport implements Transport {
     const deadline = ctx.deadline;
     if (signal === undefined) {
       return new Promise((resolve, reject) => {
-        new UnaryCall(channel, method, request, metadata, deadline, resolve, reject, toOperationsError);
+        new UnaryCall(channel, method, request, metadata, deadline, resolve, reject, toOperationsError, this.#active);
       });
     }
     // A promise settles once: whichever of the abort and the call's own end comes first is what the caller sees.
@@ -159,7 +163,7 @@ export class GrpcTransport implements Transport {
         signal.removeEventListener('abort', onAbort);
         finish(value);
       };
-      const call = new UnaryCall(channel, method, request, metadata, deadline, settle(resolve), settle(reject), toOperationsError);
+      const call = new UnaryCall(channel, method, request, metadata, deadline, settle(resolve), settle(reject), toOperationsError, this.#active);
     });
   }
 }

@@ -131,7 +131,8 @@ class RestTransport implements Transport {
 
   close(): Promise<void> {
     // A pool still being made is closed once it exists; a call that was waiting for it then finds #closing set.
-    this.#closing ??= this.#opening === undefined ? Promise.resolve() : this.#opening.then(pool => pool.close());
+    // destroy, not close: a request still on the wire is aborted now rather than awaited (a client's close is a hard stop).
+    this.#closing ??= this.#opening === undefined ? Promise.resolve() : this.#opening.then(pool => pool.destroy(closedError()));
     return this.#closing;
   }
 
