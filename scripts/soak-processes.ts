@@ -87,17 +87,22 @@ export function startBatchProcess(args: readonly string[], env: NodeJS.ProcessEn
   return batch;
 }
 
-/** Outcomes final under --verify: after one of these a name must get no more cancels. */
-const FINAL: ReadonlySet<string> = new Set(['cancelled', 'completed', 'failed', 'not_found', 'invalid']);
+/**
+ * Records after which a name must get no more cancels: final ones, and `requested` (its cancel was accepted; with
+ * --verify the batch only reads it from then on, by listing or GetOperation, in this run and in a rerun).
+ */
+const SETTLED: ReadonlySet<string> = new Set(['cancelled', 'completed', 'failed', 'not_found', 'invalid', 'requested']);
 
 /**
  * Follows a JSON-lines journal as it is appended to: each `read()` returns the names of the whole lines added since
- * the last one that record a final outcome (a line still being written waits for the next read).
+ * the last one whose cancel was accepted or that are final (a line still being written waits for the next read).
  */
 export class JournalFollower {
   readonly #path: string;
   #offset = 0;
   #partial = '';
+  /** Records read so far, final or not (an accepted cancel waiting for its verification is one too). */
+  records = 0;
 
   constructor(path: string) {
     this.#path = path;
@@ -126,7 +131,9 @@ export class JournalFollower {
       if (line.trim() === '') continue;
       try {
         const record = JSON.parse(line) as { name?: unknown; outcome?: unknown };
-        if (typeof record.name === 'string' && FINAL.has(String(record.outcome))) names.push(record.name);
+        if (typeof record.name !== 'string') continue;
+        this.records += 1;
+        if (SETTLED.has(String(record.outcome))) names.push(record.name);
       } catch {
         // A line cut off by a crash: the reader of the journal skips it too.
       }

@@ -45,17 +45,61 @@ describe('auto transport', () => {
     });
   });
 
-  test('falls back to REST when the gRPC port is closed, and the failed call is served there', async () => {
+  test('falls back to REST when the gRPC port is closed: the failed gRPC attempt is in the history, the call is served on REST', async () => {
     const [name] = emulator.createOperations({ count: 1 });
     await withClient(autoClient(`127.0.0.1:${await closedPort()}`, emulator), async client => {
       const before = cancelsReceived(emulator, 'rest');
+      const started = Date.now();
       const result = await client.cancel(name as string, { verify: true });
       assert.equal(result.outcome, 'cancelled');
       assert.equal(result.transport, 'rest');
-      assert.equal(result.attempts, 1);
+      assert.equal(result.attempts, 2);
+      assert.deepEqual(result.history.map(a => [a.codeName, a.transport]), [['UNAVAILABLE', 'grpc'], ['OK', 'rest']]);
+      assert.ok(Date.now() - started < 2000, 'made again on REST at once, no backoff');
       assert.equal(cancelsReceived(emulator, 'rest') - before, 1);
       assert.equal(client.currentTransport, 'rest');
     });
+  });
+
+  test('falls back to REST when the gRPC port accepts TCP and never speaks (no connection before the attempt timeout)', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createNetServer(socket => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+    const [name] = emulator.createOperations({ count: 1 });
+    try {
+      const client = createCanceller({
+        grpcEndpoint: `127.0.0.1:${(silent.address() as { port: number }).port}`, restEndpoint: emulator.restUrl, insecure: true, env: {},
+        retry: { attemptTimeoutMs: 500, initialBackoffMs: 10, maxBackoffMs: 20 },
+      });
+      await withClient(client, async c => {
+        const result = await c.cancel(name as string);
+        assert.equal(result.outcome, 'requested', result.error?.message);
+        assert.deepEqual(result.history.map(a => [a.codeName, a.transport]), [['DEADLINE_EXCEEDED', 'grpc'], ['OK', 'rest']]);
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>(resolve => silent.close(() => resolve()));
+    }
+  });
+
+  test('reading currentTransport changes nothing: the probe slot stays for the next call', async () => {
+    const port = await closedPort();
+    const client = autoClient(`127.0.0.1:${port}`, emulator, 100);
+    const late = await startTestEmulator({ grpcPort: port });
+    try {
+      const [first] = emulator.createOperations({ count: 1 });
+      await late.close();
+      // Closed again: the first call falls back.
+      assert.equal((await client.cancel(first as string)).transport, 'rest');
+      await new Promise(resolve => setTimeout(resolve, 150));
+      for (let i = 0; i < 5; i++) assert.equal(client.currentTransport, 'grpc', 'the next call would probe gRPC');
+    } finally {
+      await client.close();
+    }
   });
 
   test('falls back to REST when the gRPC port is answered by a plain HTTP/1.1 server', async () => {

@@ -179,7 +179,7 @@ export class Canceller {
     const deadline = started + (options.deadlineMs ?? policy.totalTimeoutMs);
     let served;
     try {
-      served = await runWithRetry(info => this.#transports.run(t => t.cancelOperation(name, info)), this.#runOptions(policy, deadline, options));
+      served = await runWithRetry(info => this.#transports.run(info, t => t.cancelOperation(name, info)), this.#runOptions(policy, deadline, options));
     } catch (caught) {
       const error = OperationsError.from(caught);
       return resultFromError(name, error, outcomeOfError(error), Date.now() - started, error.attempts.length);
@@ -234,7 +234,7 @@ export class Canceller {
     const runOptions: RetryRunOptions = { ...this.#runOptions(readPolicy, verifyDeadline, options), isRetryable: isVerifyRetryable };
     try {
       const operation = await pollUntilDone(
-        async () => (await runWithRetry(info => this.#transports.run(t => t.getOperation(requested.name, info)), runOptions)).value,
+        async () => (await runWithRetry(info => this.#transports.run(info, t => t.getOperation(requested.name, info)), runOptions)).value,
         { deadline: verifyDeadline, signal: options.signal, closed: this.#closing.signal },
       );
       return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
@@ -277,7 +277,7 @@ export class Canceller {
         ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
         ...(pageToken === '' ? {} : { pageToken }),
       };
-      const page = await runWithRetry(info => this.#transports.run(t => t.listOperations(request, info)), this.#runOptions(policy, deadline, options));
+      const page = await runWithRetry(info => this.#transports.run(info, t => t.listOperations(request, info)), this.#runOptions(policy, deadline, options));
       yield page.value;
       pageToken = page.value.nextPageToken;
     } while (pageToken !== '');
@@ -312,7 +312,7 @@ export class Canceller {
   }
 
   async #get(name: string, policy: RetryPolicy, deadline: number, options: CallOptions): Promise<Operation> {
-    const served = await runWithRetry(info => this.#transports.run(t => t.getOperation(name, info)), this.#runOptions(policy, deadline, options));
+    const served = await runWithRetry(info => this.#transports.run(info, t => t.getOperation(name, info)), this.#runOptions(policy, deadline, options));
     return served.value;
   }
 

@@ -35,6 +35,11 @@ export interface Served<T> {
 /** What one attempt may use: its deadline and signal (from AttemptContext) and its 1-based number. */
 export interface AttemptInfo extends AttemptContext {
   readonly attempt: number;
+  /**
+   * Set by whatever chose the wire when this attempt showed the wire cannot get through and it switched to another
+   * (`auto` falling back to REST): the loop then makes the next attempt at once, on the new wire, whatever the code.
+   */
+  switchedTransport: boolean;
 }
 
 /** What a retry decision may look at besides the error. */
@@ -127,6 +132,7 @@ class Attempt implements AttemptInfo {
   readonly attempt: number;
   readonly deadline: number;
   readonly deadlineOnly: boolean;
+  switchedTransport = false;
   declare readonly headers?: Readonly<Record<string, string>>;
   #link: AttemptSignal | undefined;
 
@@ -220,9 +226,15 @@ export async function runWithRetry<T>(
       throw abortError(closed).withAttempts(attempts);
     }
     attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
-    budget?.recordAttempt(isOverloadCode(error.code));
     gate?.release(ticket, error);
     lastError = error;
+    if (info.switchedTransport) {
+      // The wire could not get through and another was chosen: the same call goes there at once. Not a retry of the
+      // service, so the budget neither counts it nor is asked.
+      if (attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
+      continue;
+    }
+    budget?.recordAttempt(isOverloadCode(error.code));
     const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
     if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
     const waitMs = Math.max(backoffDelayMs(attempt, policy, options.random), error.retryAfterMs ?? 0);

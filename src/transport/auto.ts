@@ -1,12 +1,13 @@
 import { OperationsError, type TransportName } from '../errors.js';
-import type { Served } from '../policy/retry.js';
+import type { AttemptInfo, Served } from '../policy/retry.js';
 import type { Transport } from './transport.js';
 
 /**
  * Chooses the wire for each attempt. With `auto`, gRPC goes first; when a gRPC attempt provably did not reach a gRPC
- * server (`reachedServer === false`: refused, HTTP/2 refused, a proxy's non-gRPC answer) this client switches to REST,
- * the same attempt is made again there at once, and gRPC is probed again after `probeIntervalMs`. A status that a
- * gRPC server sent (NOT_FOUND, UNAVAILABLE from the service itself...) never switches: it is the answer.
+ * server (`reachedServer === false`: refused, HTTP/2 refused, a proxy's non-gRPC answer, no connection before the
+ * deadline) this client switches to REST and marks the attempt `switchedTransport`, so the retry loop records it and
+ * makes the call again there at once; gRPC is probed again after `probeIntervalMs`. A status that a gRPC server sent
+ * (NOT_FOUND, UNAVAILABLE from the service itself...) never switches: it is the answer.
  */
 export class TransportSelector {
   readonly #grpc: Transport | undefined;
@@ -14,6 +15,8 @@ export class TransportSelector {
   readonly #probeIntervalMs: number;
   #onRest = false;
   #probeAt = 0;
+  /** When the client last switched to REST: a gRPC call started before it says nothing about gRPC now. */
+  #switchedAt = -Infinity;
 
   constructor(grpc: Transport | undefined, rest: Transport | undefined, probeIntervalMs: number) {
     if (grpc === undefined && rest === undefined) throw new Error('TransportSelector needs at least one transport');
@@ -22,26 +25,32 @@ export class TransportSelector {
     this.#probeIntervalMs = probeIntervalMs;
   }
 
-  /** Which transport the next call will try first. */
+  /** Which transport the next call will try first (a read: it changes nothing, the probe slot included). */
   get current(): TransportName {
-    return this.#pick().name;
+    if (this.#grpc === undefined) return 'rest';
+    if (this.#rest === undefined || !this.#onRest) return 'grpc';
+    return Date.now() < this.#probeAt ? 'rest' : 'grpc';
   }
 
-  async run<T>(op: (transport: Transport) => Promise<T>): Promise<Served<T>> {
+  async run<T>(info: AttemptInfo, op: (transport: Transport) => Promise<T>): Promise<Served<T>> {
     const first = this.#pick();
+    const startedAt = Date.now();
     try {
       const value = await op(first);
-      if (first === this.#grpc) this.#onRest = false;
+      // A gRPC answer brings the client back to gRPC, unless the call was sent before the switch (it was slow).
+      if (first === this.#grpc && startedAt >= this.#switchedAt) this.#onRest = false;
       return { value, transport: first.name };
     } catch (error) {
       if (first !== this.#grpc || this.#rest === undefined) throw error;
       if (!(error instanceof OperationsError) || error.reachedServer !== false) {
-        this.#onRest = false;
+        if (startedAt >= this.#switchedAt) this.#onRest = false;
         throw error;
       }
       this.#onRest = true;
-      this.#probeAt = Date.now() + this.#probeIntervalMs;
-      return { value: await op(this.#rest), transport: this.#rest.name };
+      this.#switchedAt = Date.now();
+      this.#probeAt = this.#switchedAt + this.#probeIntervalMs;
+      info.switchedTransport = true;
+      throw error;
     }
   }
 

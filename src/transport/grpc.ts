@@ -32,12 +32,16 @@ type MethodKey = 'cancel' | 'get' | 'list' | 'delete';
 
 /**
  * grpc-js answers "No connection established" when the channel never got a usable HTTP/2 connection (refused,
- * TLS or HTTP/2 handshake failed, an HTTP/1.1 server answered), and "Received HTTP status code N" when something
- * that is not a gRPC server (a proxy) answered without a grpc-status. Neither reached a gRPC server, so `auto`
+ * TLS or HTTP/2 handshake failed, an HTTP/1.1 server answered), "Received HTTP status code N" when something that
+ * is not a gRPC server (a proxy) answered without a grpc-status, and a DEADLINE_EXCEEDED "... Waiting for LB pick"
+ * when no connection was ready before the deadline. Neither reached a gRPC server, so `auto`
  * may switch to REST for them; a status a gRPC server sent never switches.
  */
 function reachedGrpcServer(error: StatusObject): boolean | undefined {
   if (error.code === grpc.status.UNAVAILABLE && error.details.startsWith('No connection established')) return false;
+  // The deadline passed before the channel had a connection to send on (a port that accepts TCP and never speaks
+  // HTTP/2): grpc-js ends its list of phases with "Waiting for LB pick".
+  if (error.code === grpc.status.DEADLINE_EXCEEDED && error.details.endsWith('Waiting for LB pick')) return false;
   if (/^Received HTTP status code \d+/.test(error.details)) return false;
   return undefined;
 }
