@@ -59,12 +59,12 @@ describe('the audit gate', () => {
     const never = join(dir, 'never.json');
     const dated = join(dir, 'dated.json');
     writeFileSync(dated, JSON.stringify({ ranAt: '2026-11-02', summary: '0 critical, 0 high, 1 moderate, 0 low' }));
-    const [first, second, required] = await Promise.all([audit('refuse', never), audit('refuse', dated), audit('refuse', dated, { LRO_CANCEL_AUDIT_REQUIRED: '1' })]);
+    const [first, required] = await Promise.all([audit('refuse', never), audit('refuse', dated, { LRO_CANCEL_AUDIT_REQUIRED: '1' })]);
     assert.equal(first.code, 0, first.out);
     assert.match(first.out, /^::warning title=npm audit did not run::.*405 Method Not Allowed.*Last audit that ran: never\./m);
     assert.match(first.out, /^audit: WARNING: npm audit did not run.*NOT checked/m);
-    assert.match(second.out, /Last audit that ran: 2026-11-02 \(0 critical, 0 high, 1 moderate, 0 low\)/);
     assert.equal(required.code, 1, required.out);
+    assert.match(required.out, /Last audit that ran: 2026-11-02 \(0 critical, 0 high, 1 moderate, 0 low\)/);
   });
 
   test('an audit that runs records its date, and a high advisory in a production dependency fails the gate', async () => {

@@ -16,7 +16,8 @@ import { readJsonLines, runCli } from './helpers/cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'lro-cancel-listing-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('a listing cannot make the CLI cancel other names or run forever', () => {
+// The tests use different parents and run at once: two of them mostly wait on a server's timers.
+describe('a listing cannot make the CLI cancel other names or run forever', { concurrency: true }, () => {
   let server: Server;
   let endpoint = '';
   /** Requests per project, and the names cancelled. */
