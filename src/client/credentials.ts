@@ -70,6 +70,8 @@ function warnOfDebugSwitches(): void {
  * `Metadata.set` for anything else, with the value in its message.
  */
 const legalHeaderValue = /^[\t\x20-\x7e]*$/;
+/** An HTTP token (RFC 9110), lower case as toRecord makes it. */
+const legalHeaderName = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /**
  * Auth headers for one request, with every failure to obtain them turned into UNAUTHENTICATED. The message says
@@ -93,9 +95,13 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
   rememberSentCredentials(headers);
   if (!warnedOfDebugSwitches) warnOfDebugSwitches();
   for (const [key, value] of Object.entries(headers)) {
-    if (!legalHeaderValue.test(value) || !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+    const shown = JSON.stringify(key.replace(/[^a-z0-9-]/g, '?').slice(0, 64));
+    if (!legalHeaderName.test(key)) {
+      throw new OperationsError(Code.UNAUTHENTICATED, `the credential source returned a header named ${shown}, which is not a header name`);
+    }
+    if (!legalHeaderValue.test(value)) {
       throw new OperationsError(Code.UNAUTHENTICATED,
-        `the credential source returned a ${JSON.stringify(key.replace(/[^a-z0-9-]/g, '?').slice(0, 64))} header that cannot be sent: its value holds a control or non-ASCII character (a token read from a file with its trailing newline?)`);
+        `the credential source returned header ${shown} with a value that cannot be sent: it holds a control or non-ASCII character (a token read from a file with its trailing newline?)`);
     }
   }
   return headers;
