@@ -106,7 +106,7 @@ async function drive(names: readonly string[], call: (name: string) => Promise<v
 
 async function fresh(rest: string, count: number, isEmulator: boolean, prefix: string): Promise<string[]> {
   if (!isEmulator) return Array.from({ length: count }, (_, i) => `projects/demo/locations/global/operations/${prefix}${String(i + 1).padStart(6, '0')}`);
-  const response = await fetch(`${rest}/emulator/operations`, { method: 'POST', body: JSON.stringify({ count, idPrefix: prefix }) });
+  const response = await fetch(`${rest}/emulator/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count, idPrefix: prefix }) });
   return ((await response.json()) as { names: string[] }).names;
 }
 

@@ -1,4 +1,5 @@
 import { Code, codeName, httpStatusOf, isCode, type CodeName } from './code.js';
+import { printable } from './printable.js';
 import { redact, redactStructure } from './redact.js';
 
 /**
@@ -9,9 +10,9 @@ import { redact, redactStructure } from './redact.js';
 function sanitizeCause(cause: unknown): unknown {
   if (cause instanceof OperationsError) return cause;
   if (!(cause instanceof Error)) return typeof cause === 'string' ? redact(cause) : undefined;
-  const copy = new Error(redact(cause.message));
+  const copy = new Error(printable(redact(cause.message)));
   copy.name = cause.name;
-  copy.stack = redact(cause.stack ?? '');
+  copy.stack = redact(cause.stack ?? '').split('\n').map(printable).join('\n');
   const code = (cause as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
   return copy;
@@ -79,7 +80,10 @@ export class OperationsError extends Error {
   readonly code: Code;
   readonly codeName: CodeName;
   readonly httpStatus: number;
-  /** The message without the code prefix, as the server (or validation) said it, with credentials cut out. */
+  /**
+   * The message without the code prefix, as the server (or validation) said it, with credentials cut out and terminal
+   * and bidi controls written as `\uXXXX` (a message is for people, and a server's may try to drive their terminal).
+   */
   readonly rawMessage: string;
   readonly details: readonly ErrorDetail[];
   readonly transport: TransportName | undefined;
@@ -89,13 +93,13 @@ export class OperationsError extends Error {
 
   constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
     const safeCode = isCode(code) ? code : Code.UNKNOWN;
-    const rawMessage = redact(message);
+    const rawMessage = printable(redact(message));
     super(`[${codeName(safeCode)}] ${rawMessage}`, init.cause === undefined ? undefined : { cause: sanitizeCause(init.cause) });
     this.code = safeCode;
     this.codeName = codeName(safeCode);
     this.httpStatus = init.httpStatus ?? httpStatusOf(safeCode);
     this.rawMessage = rawMessage;
-    // Details are the server's data too: a proxy may have echoed the request's credentials into them.
+    // Details are the server's data too: a proxy may have echoed the request's credentials into them, at any depth.
     this.details = init.details === undefined || init.details.length === 0 ? [] : redactStructure(init.details);
     this.transport = init.transport;
     this.attempts = init.attempts ?? [];

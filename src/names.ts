@@ -105,3 +105,15 @@ export function assertOperationName(input: unknown): asserts input is string {
 export function parentOf(name: OperationName): string {
   return `projects/${name.project}/locations/${name.location}`;
 }
+
+/**
+ * Whether `name` is a valid operation name directly under `parent`. A listing answers with names; one outside the
+ * parent that was listed (`projects/VICTIM/...` in a listing of `projects/p/...`) must not be acted on as if it had
+ * been asked for. A parent segment `-` is AIP-159's wildcard ("any"), so `projects/p/locations/-` holds the
+ * operations of every location of `p`.
+ */
+export function isOperationUnder(name: string, parent: ParentName): boolean {
+  if (!isOperationName(name)) return false;
+  const { project, location } = parseOperationName(name);
+  return (parent.project === '-' || parent.project === project) && (parent.location === '-' || parent.location === location);
+}

@@ -64,13 +64,13 @@ describe('global fault mix and latency jitter', () => {
     const emulator = await startTestEmulator();
     try {
       const response = await fetch(`${emulator.restUrl}/emulator/faults`, {
-        method: 'POST', body: JSON.stringify({ failMix: { UNAVAILABLE: 0.5 }, latencyJitterMs: 3 }),
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: { UNAVAILABLE: 0.5 }, latencyJitterMs: 3 }),
       });
       assert.equal(response.status, 200);
       const settings = await response.json() as { failMix: Record<string, number>; latencyJitterMs: number };
       assert.deepEqual(settings.failMix, { UNAVAILABLE: 0.5 });
       assert.equal(settings.latencyJitterMs, 3);
-      const bad = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', body: JSON.stringify({ failMix: { UNAVAILABLE: 2 } }) });
+      const bad = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: { UNAVAILABLE: 2 } }) });
       assert.equal(bad.status, 400);
       assert.deepEqual(emulator.faults.failMix, { UNAVAILABLE: 0.5 }, 'a refused update changes nothing');
     } finally {
@@ -115,7 +115,7 @@ describe('global fault mix and latency jitter', () => {
       // Enough load to have reproduced the crash (it took well under 1,000 calls); the machine may be busy, so no more is asked.
       assert.ok(calls > 400, `${calls} calls made`);
       client.close();
-      await fetch(`${ready.rest}/emulator/faults`, { method: 'POST', body: JSON.stringify({ failMix: {} }) });
+      await fetch(`${ready.rest}/emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: {} }) });
       client = plainGrpcClient(ready.grpc);
       try {
         assert.equal((await unary<{ name: string }>(client, 'GetOperation', { name: 'projects/demo/locations/global/operations/op-000001' })).name, 'projects/demo/locations/global/operations/op-000001');

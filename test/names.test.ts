@@ -2,17 +2,21 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code } from '../src/code.js';
 import { OperationsError } from '../src/errors.js';
+import { printable } from '../src/printable.js';
 import {
   OPERATION_NAME_FORM, PARENT_NAME_FORM, isOperationName, parentOf, parseOperationName, parseParentName,
 } from '../src/names.js';
 
-/** The parser throws OperationsError INVALID_ARGUMENT whose message shows the input and the expected form. */
+/**
+ * The parser throws OperationsError INVALID_ARGUMENT whose message shows the input (control characters spelled out, as
+ * every OperationsError message has them) and the expected form.
+ */
 function assertRejected(parse: (input: unknown) => unknown, input: unknown, form: string, why?: RegExp): void {
   assert.throws(() => parse(input), (error: unknown) => {
     assert.ok(error instanceof OperationsError, 'an OperationsError');
     assert.equal(error.code, Code.INVALID_ARGUMENT);
     assert.ok(error.message.includes(form), `names the form: ${error.message}`);
-    if (typeof input === 'string') assert.ok(error.message.includes(JSON.stringify(input.slice(0, 200)).slice(1, -1)), `names the input: ${error.message}`);
+    if (typeof input === 'string') assert.ok(error.message.includes(printable(JSON.stringify(input.slice(0, 200)).slice(1, -1))), `names the input: ${error.message}`);
     if (why !== undefined) assert.match(error.message, why);
     return true;
   });

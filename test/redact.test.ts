@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code } from '../src/code.js';
 import { OperationsError } from '../src/errors.js';
-import { redact } from '../src/redact.js';
+import { MAX_DEPTH, redact, redactStructure } from '../src/redact.js';
+import { rememberSentCredentials } from '../src/sent-credentials.js';
 
 const PEM_BODY = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7';
 const PEM = `-----BEGIN PRIVATE KEY-----\n${PEM_BODY}\nq1w2e3r4t5y6u7i8o9p0\n-----END PRIVATE KEY-----\n`;
@@ -60,5 +61,60 @@ describe('redact', () => {
     const out = redact(long);
     assert.ok(performance.now() - startedMs < 1000, 'well under a second');
     assert.ok(!out.includes('Bearer abc'));
+  });
+});
+
+describe('redaction by value: the credentials this process sent', () => {
+  // Sent once, as a request's headers would be; every form below must then be cut wherever it appears.
+  const token = 'opaque-TOKEN$with/odd+chars=9f8e7d';
+  const apiKey = 'k3y-for-the-api-0123456789';
+  rememberSentCredentials({ authorization: `Bearer ${token}`, 'x-goog-api-key': apiKey, 'x-goog-user-project': 'my-project' });
+
+  const forms: ReadonlyArray<readonly [string, string]> = [
+    ['as sent, with no Bearer or ya29. beside it', `the caller ${token} is not allowed`],
+    ['URL-encoded in a query string', `GET /x?authorization=Bearer%20${encodeURIComponent(token)}&alt=json`],
+    ['URL-encoded with lower-case hex', `echo=${encodeURIComponent(token).replace(/%[0-9A-F]{2}/g, hex => hex.toLowerCase())}`],
+    ['JSON-escaped', JSON.stringify({ header: `Bearer ${token}"` })],
+    ...[0, 1, 2].map(offset => [`base64-encoded at byte offset ${offset} of a larger text`,
+      `value: ${Buffer.from(`${'h'.repeat(offset + 3)}authorization: Bearer ${token}; more`).toString('base64')}`] as const),
+    ['base64url-encoded', Buffer.from(`{"auth":"${token}"}`).toString('base64url')],
+    ['an API key sent in x-goog-api-key', `key ${apiKey} rejected`],
+  ];
+  for (const [what, text] of forms) {
+    test(`cuts the token ${what}`, () => {
+      const out = redact(text);
+      for (const trace of [token, encodeURIComponent(token), apiKey, Buffer.from(token).toString('base64').slice(4, -4)]) {
+        assert.ok(!out.includes(trace), `${out} still holds ${trace}`);
+      }
+      assert.match(out, /REDACTED/);
+    });
+  }
+
+  test('leaves what is not a credential alone: other headers, and text around the token', () => {
+    assert.equal(redact('project my-project, location us-central1'), 'project my-project, location us-central1');
+    assert.equal(redact(`before ${token} after`), 'before [REDACTED] after');
+  });
+
+  test('cuts a token used as a key, in error details, at any depth, and cuts what is nested past the limit', () => {
+    let deep: unknown = { note: 'deepest' };
+    for (let level = 0; level < MAX_DEPTH + 8; level++) deep = { level, nested: deep };
+    const details = [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', metadata: { [token]: 'as a key', [`Bearer ${token}`]: 'again', safe: 'kept' } },
+      { '@type': 'x.Deep', deep },
+      JSON.parse('{"@type": "x.Proto", "__proto__": {"polluted": true}}') as Record<string, unknown>,
+    ];
+    const out = redactStructure(details);
+    const text = JSON.stringify(out);
+    assert.ok(!text.includes(token), text);
+    assert.ok(!text.includes('deepest'), 'the subtree past the limit is cut, not passed through');
+    assert.match(text, /\[CUT: nested deeper than 32 levels\]/);
+    assert.match(text, /"safe":"kept"/);
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    assert.deepEqual((out[2] as Record<string, unknown>)['__proto__'], { polluted: true }, 'a "__proto__" key stays a key');
+  });
+
+  test('escapes terminal and bidi controls in the strings and keys of details', () => {
+    const out = redactStructure({ '\u001b]0;title\u0007': 'a\u001b[2Jb\u009b31m\u202ec' });
+    assert.deepEqual(out, { '\\u001b]0;title\\u0007': 'a\\u001b[2Jb\\u009b31m\\u202ec' });
   });
 });

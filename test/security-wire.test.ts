@@ -127,7 +127,7 @@ describe('the emulator refuses what is too big or malformed, and keeps serving',
 
   test('a chunked body past 1 MiB without a length is cut off with 413, whatever it is', async () => {
     const chunk = `${(64 * 1024).toString(16)}\r\n${'x'.repeat(64 * 1024)}\r\n`;
-    const status = await rawRequest(port, `POST /v1/${name}:cancel HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n`, chunk.repeat(20));
+    const status = await rawRequest(port, `POST /v1/${name}:cancel HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n`, chunk.repeat(20));
     assert.equal(status, 413);
     await stillServes();
   });
@@ -140,7 +140,7 @@ describe('the emulator refuses what is too big or malformed, and keeps serving',
       assert.equal(((await response.json()) as { error: { status: string } }).error.status, 'INVALID_ARGUMENT');
     }
     for (const body of ['{', '[]', '['.repeat(200_000), '{"failRate": "x"}', '{"failMix": {"UNAVAILABLE": 7}}']) {
-      const response = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', body });
+      const response = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       assert.equal(response.status, 400, JSON.stringify(body.slice(0, 20)));
     }
     assert.equal(emulator.faults.failRate, 0);
@@ -148,11 +148,11 @@ describe('the emulator refuses what is too big or malformed, and keeps serving',
   });
 
   test('headers past the HTTP limit are 431, a flood of headers and a request that never finishes do not stop it', async () => {
-    assert.equal(await rawRequest(port, `GET /v1/${name} HTTP/1.1\r\nhost: x\r\nx-big: ${'y'.repeat(64 * 1024)}\r\n\r\n`), 431);
+    assert.equal(await rawRequest(port, `GET /v1/${name} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: ${'y'.repeat(64 * 1024)}\r\n\r\n`), 431);
     const many = Array.from({ length: 3000 }, (_, i) => `x-h${i}: v\r\n`).join('');
-    const flooded = await rawRequest(port, `GET /v1/${name} HTTP/1.1\r\nhost: x\r\n${many}\r\n`);
+    const flooded = await rawRequest(port, `GET /v1/${name} HTTP/1.1\r\nhost: 127.0.0.1\r\n${many}\r\n`);
     assert.ok([200, 431].includes(flooded), `a flood of small headers: ${flooded}`);
-    const stuck = rawRequest(port, `POST /v1/${name}:cancel HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n`, '{"partial', true);
+    const stuck = rawRequest(port, `POST /v1/${name}:cancel HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n\r\n`, '{"partial', true);
     await stillServes();
     assert.equal(await new Promise(resolve => {
       const req = httpRequest(`${emulator.restUrl}/emulator/stats?names=false`, res => { res.resume(); resolve(res.statusCode); });

@@ -2,8 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { resultRecord } from '../src/batch/records.js';
@@ -14,6 +17,7 @@ import { OperationsError } from '../src/errors.js';
 import { createCanceller } from '../src/index.js';
 import { loadProtos } from '../src/protos.js';
 import { cliPath } from './helpers/paths.js';
+import { hasOpenssl, selfSignedCertificate } from './helpers/tls.js';
 
 /**
  * Credentials never leave the request they were made for: servers that echo the bearer token back in messages,
@@ -167,6 +171,80 @@ describe('credentials never appear in what a call returns', () => {
       }
     }
   });
+});
+
+describe('a credential value that no transport can send', () => {
+  const BROKEN = `Bearer ${TOKEN}\n`; // a token read from a file with its trailing newline, passed on as a plain record
+  const received: string[] = [];
+  let rest: Server;
+  let plain: grpc.Server;
+  let tls: grpc.Server | undefined;
+  let cert: Buffer | undefined;
+  const ports = { rest: 0, plain: 0, tls: 0 };
+  const dir = mkdtempSync(join(tmpdir(), 'lro-cancel-security-'));
+
+  before(async () => {
+    rest = createServer((req, res) => {
+      received.push(req.headers.authorization ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>(resolve => rest.listen(0, '127.0.0.1', resolve));
+    ports.rest = (rest.address() as AddressInfo).port;
+    const service = {
+      CancelOperation: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        received.push(String(call.metadata.get('authorization')[0] ?? ''));
+        callback(null, {});
+      },
+    };
+    const bind = async (credentials: grpc.ServerCredentials): Promise<[grpc.Server, number]> => {
+      const server = new grpc.Server();
+      server.addService(loadProtos().OperationsClient.service as grpc.ServiceDefinition, service);
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (e, p) => (e ? reject(e) : resolve(p))));
+      return [server, port];
+    };
+    [plain, ports.plain] = await bind(grpc.ServerCredentials.createInsecure());
+    if (hasOpenssl()) {
+      const made = selfSignedCertificate(dir);
+      cert = made.cert;
+      [tls, ports.tls] = await bind(grpc.ServerCredentials.createSsl(null, [{ cert_chain: made.cert, private_key: made.key }]));
+    }
+  });
+  after(async () => {
+    plain.forceShutdown();
+    tls?.forceShutdown();
+    rest.closeAllConnections();
+    await new Promise(resolve => rest.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const wire of ['REST', 'plaintext gRPC', 'TLS gRPC'] as const) {
+    test(`over ${wire}, a token with a trailing newline is denied as UNAUTHENTICATED, is never sent and never shown, and nothing crashes`, { skip: wire === 'TLS gRPC' && !hasOpenssl() ? 'openssl is not installed' : false }, async () => {
+      const endpoint = wire === 'REST'
+        ? { restEndpoint: `http://127.0.0.1:${ports.rest}`, transport: 'rest' as const, insecure: true }
+        : wire === 'plaintext gRPC'
+          ? { grpcEndpoint: `127.0.0.1:${ports.plain}`, transport: 'grpc' as const, insecure: true }
+          : { grpcEndpoint: `127.0.0.1:${ports.tls}`, transport: 'grpc' as const, caCertificate: cert as Buffer };
+      const canceller = createCanceller({ ...endpoint, env: {}, credentials: { getRequestHeaders: async () => ({ authorization: BROKEN }) }, retry: { maxAttempts: 1 } });
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const before = received.length;
+        const result = await canceller.cancel(NAME);
+        await new Promise(resolve => setImmediate(resolve));
+        assert.equal(result.outcome, 'denied', result.error?.message);
+        assert.equal(result.code, Code.UNAUTHENTICATED);
+        assert.match(result.error?.message ?? '', /cannot be sent/);
+        assert.equal(received.length, before, 'nothing reached the server');
+        assert.deepEqual(unhandled.map(reason => inspect(reason).slice(0, 200)), [], 'no rejection escaped');
+        assertNoSecret(everyRendering(result), [SECRET], wire);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        await canceller.close();
+      }
+    });
+  }
 });
 
 describe('plaintext only to loopback unless asked for', () => {

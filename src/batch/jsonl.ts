@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openPrivate } from '../files.js';
 import { LineSplitter, OverlongLine, textChunks, type ByteRange } from './lines.js';
 
 /**
@@ -59,7 +60,7 @@ export class JsonLinesWriter {
   /** Opens (creating it if needed) `path` for appending; see `openJsonLines`. */
   static async open(path: string, options: OpenJsonLinesOptions = {}): Promise<JsonLinesWriter> {
     const truncate = options.truncate ?? false;
-    const handle = await open(path, truncate ? 'w' : 'a+');
+    const handle = await openPrivate(path, truncate ? 'truncate' : 'append'); // 0600, never through a symbolic link
     try {
       let needsNewline = false;
       if (!truncate) {

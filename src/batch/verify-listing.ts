@@ -90,8 +90,11 @@ export class ListingVerifier {
 
   async #listParent(canceller: Canceller, parent: string, options: BatchCallOptions & { readonly signal?: AbortSignal | undefined },
     figures: SweepFigures, filter: string | undefined): Promise<void> {
+    // deadlineMs covers a whole listing; a sweep reads as many pages as keep settling names, each page bounded by the
+    // retry policy's attempts, so it has no total deadline (an endless listing is stopped by listPages itself).
     const listOptions: ListOptions & BatchCallOptions = {
       pageSize: LIST_PAGE_SIZE,
+      deadlineMs: Infinity,
       ...(filter === undefined ? {} : { filter }),
       ...(options.gate === undefined ? {} : { gate: options.gate }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -10,7 +10,10 @@ import { describeRun, type InputIdentity, type RunDefinition } from '../batch/jo
 import { createProgress } from '../batch/progress.js';
 import { runBatch } from '../batch/runner.js';
 import { parseShard, shardFromEnvironment, type Shard } from '../batch/shard.js';
-import { readNameLines, type InputLine } from '../batch/source.js';
+import { RAW_MAX_CHARS, readNameLines, type InputLine } from '../batch/source.js';
+import { isOperationUnder, parseParentName } from '../names.js';
+import { printable } from '../printable.js';
+import { redact } from '../redact.js';
 import { formatSummary } from '../batch/summary.js';
 import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
@@ -43,12 +46,24 @@ function usage(message: string): never {
   throw new OperationsError(Code.INVALID_ARGUMENT, message);
 }
 
-/** Names from ListOperations, page by page, in the same line shape as a file (line = position in the listing). */
+/**
+ * Names from ListOperations, page by page, in the same line shape as a file (line = position in the listing). A name
+ * the server lists outside PARENT is not cancelled: it becomes an `invalid` line saying so. The listing has no total
+ * deadline: the batch takes it page by page as fast as it cancels, which for a large parent is far longer than one
+ * call's deadline; each page still has the retry policy's, and a server that repeats a page token or sends page after
+ * empty page is stopped by `list` itself.
+ */
 async function* listedNames(canceller: Canceller, parent: string, filter: string | undefined, signal: AbortSignal): AsyncGenerator<InputLine> {
+  const under = parseParentName(parent);
   let lineNumber = 0;
-  for await (const operation of canceller.list(parent, { signal, ...(filter === undefined ? {} : { filter }) })) {
+  for await (const operation of canceller.list(parent, { signal, deadlineMs: Infinity, ...(filter === undefined ? {} : { filter }) })) {
     lineNumber += 1;
-    yield { lineNumber, name: operation.name };
+    if (isOperationUnder(operation.name, under)) {
+      yield { lineNumber, name: operation.name };
+    } else {
+      const raw = printable(redact(operation.name.slice(0, RAW_MAX_CHARS)));
+      yield { lineNumber, raw, invalid: `listed operation ${lineNumber}: ${JSON.stringify(raw.slice(0, 200))} is not an operation under ${parent}; not cancelled` };
+    }
   }
 }
 

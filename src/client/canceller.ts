@@ -255,22 +255,34 @@ export class Canceller {
     return this.#get(name, policy, Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs), options);
   }
 
-  /** ListOperations page by page, each page with the retry policy; yields operations as pages arrive. */
+  /**
+   * ListOperations page by page, each page with the retry policy; yields operations as pages arrive. `deadlineMs`
+   * covers the whole listing, every page, from the first request (time the caller spends between pages counts too;
+   * `Infinity` for none). A server that answers with a page token it already gave, or with 100 empty pages in a row,
+   * would keep the listing going forever: it ends with INTERNAL instead.
+   */
   async *list(parent: string, options: ListOptions = {}): AsyncGenerator<Operation, void, undefined> {
     for await (const page of this.listPages(parent, options)) yield* page.operations;
   }
 
   /**
    * ListOperations one page at a time, each page with the retry policy: for callers that weigh what each page (one
-   * call) brought, as the batch's verification by listing does.
+   * call) brought, as the batch's verification by listing does. Deadline and endless-listing rules as for `list`.
    */
   async *listPages(parent: string, options: ListOptions = {}): AsyncGenerator<ListOperationsPage, void, undefined> {
+    // Consecutive empty pages (each with a next token) taken to mean an endless listing; page tokens remembered to
+    // find a server that sends the listing round in a circle (a listing of millions has thousands of pages; a longer
+    // circle is ended by the empty-page bound or the deadline).
+    const MAX_EMPTY_PAGES = 100;
+    const MAX_REMEMBERED_TOKENS = 10_000;
     checkCallOptions(options);
     parseParentName(parent);
     const policy = this.#policy(options.retry);
+    const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
+    const seenTokens = new Set<string>();
+    let emptyPages = 0;
     let pageToken = '';
     do {
-      const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
       const request = {
         name: parent,
         ...(options.filter === undefined ? {} : { filter: options.filter }),
@@ -280,6 +292,16 @@ export class Canceller {
       const page = await runWithRetry(info => this.#transports.run(info, t => t.listOperations(request, info)), this.#runOptions(policy, deadline, options));
       yield page.value;
       pageToken = page.value.nextPageToken;
+      emptyPages = page.value.operations.length === 0 ? emptyPages + 1 : 0;
+      if (pageToken === '') return;
+      const problem = seenTokens.has(pageToken) || pageToken === request.pageToken
+        ? 'answered with a page token it had already given'
+        : emptyPages >= MAX_EMPTY_PAGES ? `answered ${emptyPages} empty pages in a row, each with a next page token` : undefined;
+      if (problem !== undefined) {
+        throw new OperationsError(Code.INTERNAL, `ListOperations of ${parent} ${problem}: the listing would never end, so it stops here`, { transport: page.transport });
+      }
+      if (seenTokens.size >= MAX_REMEMBERED_TOKENS) seenTokens.delete(seenTokens.values().next().value as string);
+      seenTokens.add(pageToken);
     } while (pageToken !== '');
   }
 

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
+import { rememberSentCredentials } from '../sent-credentials.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -47,18 +48,63 @@ function toRecord(headers: Headers | Readonly<Record<string, string>>): Record<s
 }
 
 /**
+ * Debug switches of the libraries under this one that print credentials in clear: google-auth-library's
+ * (GOOGLE_SDK_NODE_LOGGING: gcp-metadata logs the metadata server's token response) and grpc-js's (GRPC_TRACE: it logs
+ * every status message and trailer a server sends, an echoed token included). Their output is not ours to redact;
+ * the first request with credentials says so once, as a process warning on stderr.
+ */
+let warnedOfDebugSwitches = false;
+
+function warnOfDebugSwitches(): void {
+  warnedOfDebugSwitches = true;
+  const on = [
+    ...(process.env['GOOGLE_SDK_NODE_LOGGING'] ? ['GOOGLE_SDK_NODE_LOGGING (google-auth-library logs access tokens)'] : []),
+    ...(process.env['GRPC_TRACE'] ? ['GRPC_TRACE (grpc-js logs what servers send back, an echoed token included)'] : []),
+  ];
+  if (on.length === 0) return;
+  process.emitWarning(`${on.join(' and ')} ${on.length === 1 ? 'is' : 'are'} set: debug output on stderr may hold credentials in clear; do not keep or share it`, { code: 'LRO_CANCEL_DEBUG_SWITCH' });
+}
+
+/**
+ * What grpc-js and undici accept in a header value: visible ASCII, space and tab. grpc-js throws from
+ * `Metadata.set` for anything else, with the value in its message.
+ */
+const legalHeaderValue = /^[\t\x20-\x7e]*$/;
+/** An HTTP token (RFC 9110), lower case as toRecord makes it. */
+const legalHeaderName = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/**
  * Auth headers for one request, with every failure to obtain them turned into UNAUTHENTICATED. The message says
  * what to do and never includes the credential itself (OperationsError redacts tokens from the cause's message).
+ *
+ * Every request's credentials pass through here, so this is where their values are recorded for redaction by value
+ * (sent-credentials.ts). A value no transport can send (a token read from a file with its trailing newline) is
+ * refused here, as UNAUTHENTICATED naming the header but not the value, rather than thrown later by grpc-js or undici
+ * with the token in the message.
  */
 export async function authHeaders(source: AuthHeaderSource, url?: string): Promise<Record<string, string>> {
+  let headers: Record<string, string>;
   try {
-    return toRecord(await source.getRequestHeaders(url));
+    headers = toRecord(await source.getRequestHeaders(url));
   } catch (cause) {
     // Not String(cause): a source may reject with anything, and an object without a prototype cannot be stringified.
     const reason = OperationsError.from(cause).rawMessage;
     throw new OperationsError(Code.UNAUTHENTICATED,
       `could not get credentials (Application Default Credentials: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or use --insecure against an emulator): ${reason}`);
   }
+  rememberSentCredentials(headers);
+  if (!warnedOfDebugSwitches) warnOfDebugSwitches();
+  for (const [key, value] of Object.entries(headers)) {
+    const shown = JSON.stringify(key.replace(/[^a-z0-9-]/g, '?').slice(0, 64));
+    if (!legalHeaderName.test(key)) {
+      throw new OperationsError(Code.UNAUTHENTICATED, `the credential source returned a header named ${shown}, which is not a header name`);
+    }
+    if (!legalHeaderValue.test(value)) {
+      throw new OperationsError(Code.UNAUTHENTICATED,
+        `the credential source returned header ${shown} with a value that cannot be sent: it holds a control or non-ASCII character (a token read from a file with its trailing newline?)`);
+    }
+  }
+  return headers;
 }
 
 /**
@@ -68,11 +114,13 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
 export function grpcCallCredentials(source: AuthHeaderSource): grpc.CallCredentials {
   return grpc.credentials.createFromMetadataGenerator((params, callback) => {
     authHeaders(source, params.service_url).then(headers => {
+      // authHeaders checked the values; should grpc-js still refuse one, the call fails below instead of the throw
+      // escaping as an unhandled rejection with the value in its message (that ends the process, printing the token).
       const metadata = new grpc.Metadata();
       for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
-      callback(null, metadata);
-    }, (error: unknown) => {
-      const failure = error instanceof OperationsError ? error : OperationsError.from(error, Code.UNAUTHENTICATED);
+      return metadata;
+    }).then(metadata => callback(null, metadata), (error: unknown) => {
+      const failure = error instanceof OperationsError ? error : new OperationsError(Code.UNAUTHENTICATED, 'grpc-js refused a header of the credential source');
       callback(Object.assign(new Error(failure.rawMessage), { code: Code.UNAUTHENTICATED }));
     });
   });

@@ -1,15 +1,5 @@
-import { isIP } from 'node:net';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-
-/** Hosts for which plaintext is safe by default: the traffic never leaves this machine. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
-  return false;
-}
 
 /** Splits `host:port` (IPv6 in brackets); the port is required so a typo never silently picks another one. */
 export function parseGrpcEndpoint(endpoint: string, optionName: string): { host: string; port: number } {

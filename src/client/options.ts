@@ -4,7 +4,8 @@ import { CLOUDAICOMPANION_V1, profileFor, type ServiceProfile } from '../protos.
 import { resolveRetryBudget, type ResolvedRetryBudget, type RetryBudgetOptions } from '../policy/retry-budget.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
 import { applicationDefaultCredentials, CLOUD_PLATFORM_SCOPE, type AuthHeaderSource } from './credentials.js';
-import { isLoopbackHost, parseGrpcEndpoint, parseRestEndpoint } from './endpoint.js';
+import { isLoopbackHost } from '../loopback.js';
+import { parseGrpcEndpoint, parseRestEndpoint } from './endpoint.js';
 
 export type TransportChoice = 'auto' | 'grpc' | 'rest';
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { codeFromName, type CodeName } from '../code.js';
 import { startEmulator } from './emulator.js';
+import { jsonSyntaxErrorOffset, lineAndColumn } from './json-syntax.js';
 import { METHODS, type Method } from './methods.js';
 import { MAX_DELAY_MS, MAX_SEED_OPS, type EmulatorOptions } from './options.js';
 
@@ -82,13 +83,23 @@ function failMix(value: string): Partial<Record<CodeName | 'DROP', number>> {
   return mix;
 }
 
-/** Token file: `{"<token>": ["cloudaicompanion.operations.cancel", ...]}`. Messages never show a token. */
+/**
+ * Token file: `{"<token>": ["cloudaicompanion.operations.cancel", ...]}`. Messages never show a token: not JSON is
+ * reported by line and column only, never with JSON.parse's own message, which quotes the text it failed on.
+ */
 function readTokens(path: string): Record<string, string[]> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read it (${(error as NodeJS.ErrnoException).code ?? 'read error'}).`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InvalidArgumentError(`cannot read a JSON token file there (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
+    value = JSON.parse(text);
+  } catch {
+    const offset = jsonSyntaxErrorOffset(text) ?? 0;
+    throw new InvalidArgumentError(`it is not JSON: the syntax breaks at ${lineAndColumn(text, offset)}${offset >= text.length ? ' (the end of the file)' : ''}.`);
   }
   const valid = typeof value === 'object' && value !== null && !Array.isArray(value)
     && Object.values(value).every(p => Array.isArray(p) && p.every(s => typeof s === 'string'));

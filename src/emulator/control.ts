@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Code } from '../code.js';
 import { ApiError } from './api-error.js';
+import { controlContentTypeProblem } from './browser-guard.js';
 import type { FaultSettings, ResolvedFaults } from './options.js';
 import { MAX_BODY_BYTES, readBody } from './rest-body.js';
 import { sendError, sendJson, sendTooLarge } from './rest-reply.js';
@@ -52,6 +53,8 @@ function badInput(error: unknown): ApiError {
  * scripts: `GET /emulator/stats[?names=false]`, `POST /emulator/stats:reset`, `POST /emulator/operations` (a
  * CreateOperationsSpec, answers `{"names": [...]}`), `GET /emulator/operations/{name}` (the raw record),
  * `GET|POST /emulator/faults` (read or change the fault settings). Not counted in the stats; no auth, no faults.
+ * A POST must be `application/json` (415 otherwise), and like every request it must come with a loopback `Host` and
+ * no foreign `Origin` (browser-guard.ts): a web page cannot change the faults of an emulator it finds on the machine.
  */
 export function controlHandler(target: ControlTarget): ControlHandler {
   // A handler's string result is sent as is (already JSON); anything else is serialized.
@@ -85,6 +88,8 @@ export function controlHandler(target: ControlTarget): ControlHandler {
   return async (req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> => {
     const method = req.method ?? 'GET';
     try {
+      const notJson = controlContentTypeProblem(req);
+      if (notJson !== undefined) throw notJson;
       if (path.startsWith(OPERATIONS_PREFIX)) {
         if (method !== 'GET') throw new ApiError(Code.UNIMPLEMENTED, `HTTP method ${method} is not allowed on ${OPERATIONS_PREFIX}{name}.`, [], 405);
         let name: string;

@@ -135,8 +135,18 @@ export interface GrpcEndpoint {
   close(): void;
 }
 
+/**
+ * Bounds on what one client can hold: 1000 calls at once per connection (HTTP/2 SETTINGS, so a client queues the
+ * rest instead of the server running without limit), and a connection with no call for two minutes is closed
+ * (GOAWAY; a grpc-js client reconnects on its next call). Messages are capped at grpc-js's 4 MiB default.
+ */
+const SERVER_OPTIONS = {
+  'grpc.max_concurrent_streams': 1000,
+  'grpc.max_connection_idle_ms': 120_000,
+};
+
 export async function startGrpcServer(service: OperationsService, port: number): Promise<GrpcEndpoint> {
-  const server = new Server();
+  const server = new Server(SERVER_OPTIONS);
   server.addService(loadProtos().OperationsClient.service as ServiceDefinition, implementation(service));
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));

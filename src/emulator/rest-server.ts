@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { Socket } from 'node:net';
 import { Code } from '../code.js';
 import { ApiError, invalidArgument } from './api-error.js';
+import { browserRequestProblem } from './browser-guard.js';
 import { DELAY_HEADER, FAULT_HEADER } from './faults.js';
 import { announcedTooLarge, hasBody, MAX_BODY_BYTES, readBody } from './rest-body.js';
 import { isSystemParameter, listJson, operationJson } from './rest-json.js';
@@ -105,6 +106,11 @@ export async function startRestServer(
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? '' : url.slice(q + 1);
+    const refused = browserRequestProblem(req);
+    if (refused !== undefined) {
+      stats.recordRejected();
+      return sendError(res, refused);
+    }
     if (path.startsWith('/emulator/')) return control(req, res, path, query);
     const method = req.method ?? 'GET';
     let match: RouteMatch;
@@ -152,7 +158,11 @@ export async function startRestServer(
     }
   }
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  // A connection must send its request headers within 5 s and the whole request within 30 s (408 otherwise, checked
+  // every second): a client that opens connections and sends nothing does not hold them open. Node checks this also
+  // for a connection that has sent nothing at all; an idle keep-alive connection between requests is ended by
+  // keepAliveTimeout instead.
+  const server = createServer({ keepAlive: true, headersTimeout: 5_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, error);

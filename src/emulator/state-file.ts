@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writePrivateAtomically } from '../files.js';
 import type { Block } from './name-index.js';
 import type { StatsState } from './stats.js';
 import type { StoreState } from './store.js';
@@ -143,13 +144,6 @@ export async function loadState(path: string, callSlots: number): Promise<SavedS
   return decodeState(bytes, path, callSlots);
 }
 
-/** Writes `bytes` to a temporary file beside `path` and renames it over `path`: a reader sees the old or the new state. */
-export async function writeStateAtomically(path: string, bytes: Buffer): Promise<void> {
-  const temporary = `${path}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
-}
-
 export interface StateSaverOptions {
   readonly path: string;
   /** How often to look for changes. @default 200 */
@@ -184,7 +178,7 @@ export class StateSaver {
 
   /** Writes the state now (so the file exists as soon as the emulator is ready), then every interval it changed. */
   static async start(options: StateSaverOptions): Promise<StateSaver> {
-    await writeStateAtomically(options.path, encodeState(options.snapshot()));
+    await writePrivateAtomically(options.path, encodeState(options.snapshot()));
     const saver = new StateSaver(options);
     saver.#lastMark = options.changeMark();
     return saver;
@@ -210,7 +204,7 @@ export class StateSaver {
     const startedMs = Date.now();
     this.#lastMark = this.#options.changeMark();
     try {
-      await writeStateAtomically(this.#options.path, encodeState(this.#options.snapshot()));
+      await writePrivateAtomically(this.#options.path, encodeState(this.#options.snapshot()));
       this.#failure = undefined;
     } catch (error) {
       // Kept for close(): a periodic write has no one to report to, and the next one may succeed.

@@ -7,6 +7,7 @@ import { loadProtos } from '../protos.js';
 import { abortCode } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
 import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
+import { hostOfEndpoint, isLoopbackHost } from '../loopback.js';
 import { operationFromGrpc, type GrpcOperation } from './operation-grpc.js';
 import type { AttemptContext } from '../policy/retry.js';
 import type { ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
@@ -29,6 +30,30 @@ export interface GrpcTransportOptions {
 }
 
 type MethodKey = 'cancel' | 'get' | 'list' | 'delete';
+
+/** The largest response accepted, after decompression: the REST transport's limit too. An Operation is a few hundred bytes. */
+export const MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Channel options that close detours grpc-js would otherwise take:
+ * - `grpc.max_receive_message_length`: this client used to raise grpc-js's 4 MiB default to 64 MiB, and the limit is
+ *   also what a compressed message may inflate to (a gzip answer of a few KiB became a 5 MiB operation name).
+ * - `grpc.service_config_disable_resolution`: grpc-js looks up a DNS TXT record of the target's name for a service
+ *   config, even for `localhost`, and obeys its retry policy under ours (`maxAttempts: 1` became 15 calls for 3
+ *   reads). Our retry policy is the only one.
+ * - `grpc.enable_http_proxy: 0` for plaintext and for loopback targets: grpc-js honours `grpc_proxy`, `https_proxy` and
+ *   `http_proxy` (minus `no_grpc_proxy` / `no_proxy`), so "loopback only" plaintext would go to a remote proxy, with
+ *   the operation names and any explicit bearer token in clear, and a proxy that answers by itself would be believed.
+ *   TLS channels to other hosts keep the proxy variables (a corporate proxy tunnels TLS it cannot read).
+ */
+function safetyOptions(options: GrpcTransportOptions): Record<string, number> {
+  const direct = !options.credentials._isSecure() || isLoopbackHost(hostOfEndpoint(options.endpoint));
+  return {
+    'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+    'grpc.service_config_disable_resolution': 1,
+    ...(direct ? { 'grpc.enable_http_proxy': 0 } : {}),
+  };
+}
 
 /**
  * grpc-js answers "No connection established" when the channel never got a usable HTTP/2 connection (refused,
@@ -91,8 +116,8 @@ export class GrpcTransport implements Transport {
     const options = this.#options;
     return new OperationsClient(options.endpoint, options.credentials, {
       'grpc.primary_user_agent': options.staticHeaders['x-goog-api-client'] ?? 'lro-cancel',
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
       ...options.channelOptions,
+      ...safetyOptions(options),
     });
   }
 

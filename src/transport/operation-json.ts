@@ -22,8 +22,36 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Parses a response body that must be one JSON object; INTERNAL for anything else. */
+/**
+ * How deep a response may nest (protobuf's own parsers stop at 100). Deeper JSON parses, but everything that walks it
+ * afterwards recursively (JSON.stringify for `--json`, a caller's deep copy) would fail with "Maximum call stack size
+ * exceeded", far from the response that caused it.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether JSON text opens more than `limit` objects or arrays inside each other; one pass, strings skipped. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */) {
+      for (i++; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 92 /* \ */) i++;
+        else if (c === 34) break;
+      }
+    } else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      if (++depth > limit) return true;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Parses a response body that must be one JSON object; INTERNAL for anything else, or for nesting past MAX_JSON_DEPTH. */
 export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw malformed(what, `the body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);
