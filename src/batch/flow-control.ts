@@ -180,12 +180,22 @@ export class FlowControl implements AttemptGate {
     const code = error?.code ?? Code.OK;
     const answer = answerOf(code);
     if (answer !== undefined) this.#learn(ticket, code, answer, error);
-    else if (ticket === this.#probeTicket && this.#state.kind === 'paused') {
-      // The probe was abandoned by its caller: it said nothing, so another goes at the next probe time.
-      this.#probeTicket = undefined;
-      this.#scheduleProbe(this.#clock.now(), this.#state.reason);
-    }
+    else this.#unheard(ticket);
     this.#pump();
+  }
+
+  releaseUnheard(ticket: number): void {
+    this.#inFlight -= 1;
+    if (this.#stopped !== undefined) return;
+    this.#unheard(ticket);
+    this.#pump();
+  }
+
+  /** An attempt that said nothing of the service; a probe that did so is followed by another at the next probe time. */
+  #unheard(ticket: number): void {
+    if (ticket !== this.#probeTicket || this.#state.kind !== 'paused') return;
+    this.#probeTicket = undefined;
+    this.#scheduleProbe(this.#clock.now(), this.#state.reason);
   }
 
   /**

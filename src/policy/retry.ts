@@ -67,6 +67,8 @@ export interface AttemptGate {
   acquire(deadline: number, signal: AbortSignal | undefined): Promise<number>;
   /** The attempt of `ticket` ended: with `error`, or OK when it is undefined. */
   release(ticket: number, error: OperationsError | undefined): void;
+  /** The attempt of `ticket` ended without reaching the service (its wire could not get through): it says nothing of it. */
+  releaseUnheard(ticket: number): void;
 }
 
 export interface RetryRunOptions {
@@ -226,14 +228,15 @@ export async function runWithRetry<T>(
       throw abortError(closed).withAttempts(attempts);
     }
     attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
-    gate?.release(ticket, error);
     lastError = error;
     if (info.switchedTransport) {
+      gate?.releaseUnheard(ticket);
       // The wire could not get through and another was chosen: the same call goes there at once. Not a retry of the
       // service, so the budget neither counts it nor is asked.
       if (attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
       continue;
     }
+    gate?.release(ticket, error);
     budget?.recordAttempt(isOverloadCode(error.code));
     const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
     if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
