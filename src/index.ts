@@ -2,19 +2,20 @@
  * lro-cancel: cancel Google long-running operations reliably and fast.
  * User-facing names first; everything exported here is public API and guarded by test/exports.test.ts.
  */
-export { createCanceller, Canceller } from './client/canceller.js';
-export type { CallOptions, CancelOptions, ListOptions, WaitOptions } from './client/canceller.js';
-export type { CancellerOptions, ResolvedCancellerOptions, TransportChoice } from './client/options.js';
+export { createCanceller } from './client/canceller.js';
+export type { CallOptions, Canceller, CancelOptions, ListOptions, WaitOptions } from './client/canceller.js';
+export type { CancellerOptions, TransportChoice } from './client/options.js';
 export { CANCEL_OUTCOMES } from './client/outcome.js';
-export type { CancelOutcome, CancelResult } from './client/outcome.js';
+export type { CancelAccepted, CancelNotAccepted, CancelOutcome, CancelResult } from './client/outcome.js';
 export { OperationsError } from './errors.js';
 export type { AttemptRecord, ErrorDetail, TransportName } from './errors.js';
 export { Code, codeName, codeFromName, httpStatusOf } from './code.js';
 export type { CodeName } from './code.js';
 export { parseOperationName, parseParentName, OPERATION_NAME_FORM, PARENT_NAME_FORM } from './names.js';
 export type { OperationName, ParentName } from './names.js';
-export type { Operation, OperationStatus } from './transport/transport.js';
+export type { ListOperationsPage, Operation, OperationStatus } from './transport/transport.js';
 export type { RetryOptions } from './policy/retry-policy.js';
+export type { AdaptiveBudgetOptions, RetryBudgetOptions, TokenBudgetOptions } from './policy/retry-budget.js';
 export { DEFAULT_RETRY_POLICY } from './policy/retry-policy.js';
 export type { AuthHeaderSource } from './client/credentials.js';
 export type { ServiceProfile, HttpRule } from './protos.js';

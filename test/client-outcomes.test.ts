@@ -4,6 +4,7 @@ import type { Emulator } from '../src/emulator/index.js';
 import { Code } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
 import { cancelsReceived, clientFor, WIRES, withClient } from './helpers/client.js';
+import { errorOf } from '../src/client/outcome.js';
 
 for (const wire of WIRES) {
   describe(`cancel outcomes over ${wire}`, () => {
@@ -18,7 +19,7 @@ for (const wire of WIRES) {
         assert.equal(result.outcome, 'cancelled');
         assert.equal(result.code, Code.OK);
         assert.equal(result.transport, wire);
-        assert.equal(result.attempts, 1);
+        assert.equal(result.attempts.length, 1);
         assert.equal(result.operation?.error?.code, Code.CANCELLED);
         assert.equal(emulator.getOperation(name as string)?.state, 'cancelled');
       });
@@ -80,7 +81,7 @@ for (const wire of WIRES) {
         assert.equal(result.outcome, 'not_found');
         assert.equal(result.code, Code.NOT_FOUND);
         assert.equal(result.httpStatus, 404);
-        assert.equal(result.error?.transport, wire);
+        assert.equal(errorOf(result)?.transport, wire);
         assert.equal(cancelsReceived(emulator, wire) - before, 1);
       });
     });
@@ -92,7 +93,7 @@ for (const wire of WIRES) {
         assert.equal(result.outcome, 'error');
         assert.equal(result.code, Code.INTERNAL);
         assert.equal(result.codeName, 'INTERNAL');
-        assert.equal(result.attempts, 1);
+        assert.equal(result.attempts.length, 1);
         assert.equal(emulator.getOperation(name as string)?.state, 'running');
       });
     });
@@ -103,9 +104,9 @@ for (const wire of WIRES) {
         for (const bad of ['', 'projects/p/locations/l/operations/../x', 'projects/p/locations/l/operations/a?b', 'projects/p/locations/l/operations/a%2Fb', 'operations/x']) {
           const result = await client.cancel(bad);
           assert.equal(result.outcome, 'invalid', bad);
-          assert.equal(result.attempts, 0);
+          assert.equal(result.attempts.length, 0);
           assert.equal(result.transport, undefined);
-          assert.match(result.error?.message ?? '', /expected projects\/\{project\}\/locations\/\{location\}\/operations\/\{operation\}/);
+          assert.match(errorOf(result)?.message ?? '', /expected projects\/\{project\}\/locations\/\{location\}\/operations\/\{operation\}/);
         }
         await assert.rejects(client.get('projects/p/locations/l/operations/a#b'), { code: Code.INVALID_ARGUMENT });
         assert.equal(emulator.stats().total, before);
@@ -122,9 +123,9 @@ for (const wire of WIRES) {
         const running: string[] = [];
         for await (const o of client.list(parent, { filter: 'done=false', pageSize: 7 })) running.push(o.name);
         assert.deepEqual(running.sort(), names.slice(1).sort());
-        const waited = await client.wait(names[0] as string, { deadlineMs: 1000 });
+        const waited = await client.wait(names[0] as string, { timeoutMs: 1000 });
         assert.equal(waited.error?.code, Code.CANCELLED);
-        await assert.rejects(client.wait(names[1] as string, { deadlineMs: 300 }), { code: Code.DEADLINE_EXCEEDED });
+        await assert.rejects(client.wait(names[1] as string, { timeoutMs: 300 }), { code: Code.DEADLINE_EXCEEDED });
       });
     });
   });
@@ -141,7 +142,7 @@ describe('a server without cancellation', () => {
         assert.equal(result.outcome, 'unimplemented');
         assert.equal(result.code, Code.UNIMPLEMENTED);
         assert.equal(result.httpStatus, 501);
-        assert.equal(result.attempts, 1);
+        assert.equal(result.attempts.length, 1);
       } finally {
         await client.close();
         await emulator.close();

@@ -12,6 +12,7 @@ import { loadProtos } from '../src/protos.js';
 import { runCli } from './helpers/cli.js';
 import { startFakeDns } from './helpers/dns-server.js';
 import { startTestEmulator } from './helpers/emulator.js';
+import { errorOf } from '../src/client/outcome.js';
 
 /**
  * What the gRPC channel will not do, whatever the environment says: send plaintext or loopback traffic through a
@@ -93,7 +94,7 @@ describe('plaintext and loopback channels never use a proxy', () => {
         const canceller = createCanceller({ grpcEndpoint: endpoint, transport: 'grpc', insecure: true, env: {}, retry: { maxAttempts: 1 } });
         try {
           const result = await canceller.cancel(name);
-          assert.equal(result.outcome, 'requested', result.error?.message);
+          assert.equal(result.outcome, 'requested', errorOf(result)?.message);
         } finally {
           await canceller.close();
         }
@@ -126,7 +127,7 @@ describe('plaintext and loopback channels never use a proxy', () => {
         try {
           const result = await canceller.cancel(NAME);
           assert.equal(result.outcome, 'error');
-          assert.equal(result.code, Code.UNAVAILABLE, result.error?.message);
+          assert.equal(result.code, Code.UNAVAILABLE, errorOf(result)?.message);
         } finally {
           await canceller.close();
         }

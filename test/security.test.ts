@@ -18,6 +18,7 @@ import { createCanceller } from '../src/index.js';
 import { loadProtos } from '../src/protos.js';
 import { cliPath } from './helpers/paths.js';
 import { hasOpenssl, selfSignedCertificate } from './helpers/tls.js';
+import { errorOf } from '../src/client/outcome.js';
 
 /**
  * Credentials never leave the request they were made for: servers that echo the bearer token back in messages,
@@ -33,7 +34,7 @@ const NAME = 'projects/p/locations/l/operations/op-1';
 
 /** Every way a result or error is turned into text that a person or a file could see. */
 function everyRendering(result: CancelResult): string[] {
-  const error = result.error;
+  const error = errorOf(result);
   return [
     JSON.stringify(result),
     inspect(result, { depth: Infinity }),
@@ -117,7 +118,7 @@ describe('credentials never appear in what a call returns', () => {
       try {
         const result = await canceller.cancel(NAME);
         assert.equal(result.outcome, 'denied');
-        assert.ok((result.error?.details.length ?? 0) >= 2, 'the details are kept, with the token cut out');
+        assert.ok((errorOf(result)?.details.length ?? 0) >= 2, 'the details are kept, with the token cut out');
         assertNoSecret(everyRendering(result), secrets, 'REST cancel');
         const error = await canceller.get(NAME).then(() => undefined, (caught: unknown) => caught);
         assert.ok(error instanceof OperationsError);
@@ -136,7 +137,7 @@ describe('credentials never appear in what a call returns', () => {
       try {
         const result = await canceller.cancel(NAME);
         assert.equal(result.outcome, 'denied');
-        assert.ok((result.error?.details.length ?? 0) >= 2);
+        assert.ok((errorOf(result)?.details.length ?? 0) >= 2);
         assertNoSecret(everyRendering(result), secrets, 'gRPC cancel');
       } finally {
         await canceller.close();
@@ -162,7 +163,7 @@ describe('credentials never appear in what a call returns', () => {
         });
         try {
           const result = await canceller.cancel(NAME);
-          assert.equal(result.outcome, 'denied', `${transport}, ${inspect(failure).slice(0, 60)}: ${result.error?.message ?? ''}`);
+          assert.equal(result.outcome, 'denied', `${transport}, ${inspect(failure).slice(0, 60)}: ${errorOf(result)?.message ?? ''}`);
           assert.equal(result.code, Code.UNAUTHENTICATED);
           assertNoSecret(everyRendering(result), [SECRET, 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7'], `${transport} credential failure`);
         } finally {
@@ -233,9 +234,9 @@ describe('a credential value that no transport can send', () => {
         const before = received.length;
         const result = await canceller.cancel(NAME);
         await new Promise(resolve => setImmediate(resolve));
-        assert.equal(result.outcome, 'denied', result.error?.message);
+        assert.equal(result.outcome, 'denied', errorOf(result)?.message);
         assert.equal(result.code, Code.UNAUTHENTICATED);
-        assert.match(result.error?.message ?? '', /cannot be sent/);
+        assert.match(errorOf(result)?.message ?? '', /cannot be sent/);
         assert.equal(received.length, before, 'nothing reached the server');
         assert.deepEqual(unhandled.map(reason => inspect(reason).slice(0, 200)), [], 'no rejection escaped');
         assertNoSecret(everyRendering(result), [SECRET], wire);

@@ -8,6 +8,7 @@ import { OperationsError } from '../src/errors.js';
 import { createCanceller, type Canceller } from '../src/index.js';
 import type { CancellerOptions } from '../src/client/options.js';
 import { startTestEmulator } from './helpers/emulator.js';
+import { errorOf } from '../src/client/outcome.js';
 
 /**
  * Servers that misbehave on the wire, one per way a real network or a broken proxy can fail a call. Every call must
@@ -315,7 +316,7 @@ describe('gRPC against servers that misbehave', () => {
       await new Promise(resolve => setTimeout(resolve, 100));
       await emulator.close();
       for (const result of await Promise.all(beforeClose)) {
-        assert.equal(result.codeName, 'UNAVAILABLE', result.error?.message);
+        assert.equal(result.codeName, 'UNAVAILABLE', errorOf(result)?.message);
         assert.equal(result.outcome, 'error');
       }
     } finally {

@@ -38,5 +38,5 @@ export function isWorthAnotherPass(result: CancelResult, verify: boolean): boole
 
 /** Whether the cancel of this call, or of an earlier one, was accepted: a later try needs only to read. */
 export function cancelAccepted(result: CancelResult, acceptedBefore: boolean): boolean {
-  return acceptedBefore || result.history.at(-1)?.code === Code.OK;
+  return acceptedBefore || result.accepted;
 }

@@ -1,4 +1,4 @@
-import type { CancelResult } from '../client/outcome.js';
+import { errorOf, type CancelResult } from '../client/outcome.js';
 import type { JsonLineRecord } from './jsonl.js';
 import type { InputLine } from './source.js';
 
@@ -22,6 +22,7 @@ export function recordAccepted(record: JsonLineRecord): boolean {
  * earlier cancel was accepted but the outcome (not_found, denied, error on a read) does not say so.
  */
 export function resultRecord(result: CancelResult, progress?: NameProgress): JsonLineRecord {
+  const error = errorOf(result);
   return {
     name: result.name,
     outcome: result.outcome,
@@ -29,11 +30,11 @@ export function resultRecord(result: CancelResult, progress?: NameProgress): Jso
     codeName: result.codeName,
     httpStatus: result.httpStatus,
     transport: result.transport ?? null,
-    attempts: progress?.attempts ?? result.attempts,
+    attempts: progress?.attempts ?? result.attempts.length,
     ...(progress?.accepted === true && !ACCEPTED_OUTCOMES.has(result.outcome) ? { accepted: true } : {}),
     latencyMs: Math.round(result.latencyMs * 10) / 10,
-    ...(result.operation?.error === undefined ? {} : { operationErrorCode: result.operation.error.code }),
-    ...(result.error === undefined ? {} : { message: result.error.rawMessage }),
+    ...(result.accepted && result.operation?.error !== undefined ? { operationErrorCode: result.operation.error.code } : {}),
+    ...(error === undefined ? {} : { message: error.rawMessage }),
   };
 }
 

@@ -31,8 +31,8 @@ export interface BatchOptions {
    */
   readonly verifyBy?: 'list' | 'get' | undefined;
   readonly verifyTimeoutMs?: number | undefined;
-  /** Total time per call, retries and verification included. @default the client's retry.totalTimeoutMs */
-  readonly deadlineMs?: number | undefined;
+  /** Time per call, retries and verification included. @default the client's retry.totalTimeoutMs */
+  readonly timeoutMs?: number | undefined;
   /**
    * How long names that meet a degraded service are tried again, pass after pass, before they end `error` (or
    * `requested`, verification unfinished). @default 1,800,000 (30 minutes)
@@ -127,7 +127,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   /** Set when the time bound ended a name that would have gone to another pass. */
   let gaveUp = false;
   const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
-  const callTimeoutMs = options.deadlineMs ?? canceller.options.retry.totalTimeoutMs;
+  const callTimeoutMs = options.timeoutMs ?? canceller.retryPolicy.totalTimeoutMs;
 
   const write = (record: JsonLineRecord, sent: boolean): void => {
     journal?.writer.append(record);
@@ -145,7 +145,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const callOptions: CancelOptions & BatchCallOptions = {
       verify: verify && !listing,
       // The time bound cuts the last calls short, so a run ends near it instead of up to a call's timeout after.
-      deadlineMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - Date.now())),
+      timeoutMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - Date.now())),
       gate: flow,
       ...(options.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: options.verifyTimeoutMs }),
       ...(options.headers === undefined ? {} : { headers: options.headers }),
@@ -170,16 +170,16 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const result = await call(name, before);
     stats.countCall(result);
     // Stopped before its attempt went (or abandoned at the end of a drain): nothing was learned, a rerun takes it up.
-    if (stop.signal.aborted && result.error?.code === Code.CANCELLED && !cancelAccepted(result, before.accepted)) return;
+    if (stop.signal.aborted && !result.accepted && !before.accepted && result.error.code === Code.CANCELLED) return;
     const failure = detector.observe(result);
     if (failure !== undefined && systemic === undefined) {
       systemic = failure;
       stop.abort(new Error(failure.message));
     }
     // A call that sent nothing (the time bound came while the flow was paused) tells nothing new: the last try stands.
-    const record = result.attempts === 0 && before.accepted === false && last !== undefined
+    const record = result.attempts.length === 0 && before.accepted === false && last !== undefined
       ? last
-      : resultRecord(result, { attempts: before.attempts + result.attempts, accepted: cancelAccepted(result, before.accepted) });
+      : resultRecord(result, { attempts: before.attempts + result.attempts.length, accepted: cancelAccepted(result, before.accepted) });
     if (listing && !read && result.outcome === 'requested' && !stop.signal.aborted) {
       // Accepted: journaled as an attempt (a rerun only reads it), verified with the others by the listing.
       journal?.writer.append(record);

@@ -47,10 +47,10 @@ export class BatchStats {
   }
 
   /** One call's cost, whatever became of the name. */
-  countCall(result: Pick<CancelResult, 'attempts' | 'history'>): void {
-    this.attempts += result.attempts;
-    this.retries += Math.max(0, result.attempts - 1);
-    for (const attempt of result.history) if (attempt.transport !== undefined) bump(this.byTransport, attempt.transport);
+  countCall(result: Pick<CancelResult, 'attempts'>): void {
+    this.attempts += result.attempts.length;
+    this.retries += Math.max(0, result.attempts.length - 1);
+    for (const attempt of result.attempts) if (attempt.transport !== undefined) bump(this.byTransport, attempt.transport);
   }
 
   /** A name's record was written. */

@@ -1,4 +1,4 @@
-import type { CancelResult } from '../client/outcome.js';
+import { errorOf, type CancelResult } from '../client/outcome.js';
 import { Code } from '../code.js';
 import type { OperationsError } from '../errors.js';
 
@@ -20,8 +20,8 @@ export const SYSTEMIC_THRESHOLD = 20;
  * server that does not implement the method, or a 404 that did not come from the Operations API (a non-Google body
  * over REST, an HTTP status without grpc-status over gRPC). Undefined for anything else. The message names the fix.
  */
-export function systemicFailureOf(result: Pick<CancelResult, 'code' | 'error'>, verify: boolean): SystemicFailure | undefined {
-  const error = result.error;
+export function systemicFailureOf(result: CancelResult, verify: boolean): SystemicFailure | undefined {
+  const error = errorOf(result);
   if (error === undefined) return undefined;
   const failure = (message: string): SystemicFailure => ({ code: error.code, codeName: error.codeName, message: `${message} (server said: ${error.rawMessage})` });
   switch (error.code) {
@@ -62,12 +62,13 @@ export class SystemicDetector {
   }
 
   /** The failure that stops the run, the first time the threshold is reached; undefined otherwise. */
-  observe(result: Pick<CancelResult, 'code' | 'error'>): SystemicFailure | undefined {
+  observe(result: CancelResult): SystemicFailure | undefined {
     if (this.#settled) return undefined;
     const failure = systemicFailureOf(result, this.#verify);
     if (failure === undefined) {
       // A degraded service says nothing either way; any other answer is the service's own, for this name.
-      if (result.error === undefined || !SAYS_NOTHING.has(result.error.code)) this.#settled = true;
+      const error = errorOf(result);
+      if (error === undefined || !SAYS_NOTHING.has(error.code)) this.#settled = true;
       return undefined;
     }
     if (this.#first !== undefined && failure.code !== this.#first.code) {

@@ -94,7 +94,7 @@ export class ListingVerifier {
     // retry policy's attempts, so it has no total deadline (an endless listing is stopped by listPages itself).
     const listOptions: ListOptions & BatchCallOptions = {
       pageSize: LIST_PAGE_SIZE,
-      deadlineMs: Infinity,
+      timeoutMs: Infinity,
       ...(filter === undefined ? {} : { filter }),
       ...(options.gate === undefined ? {} : { gate: options.gate }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -56,7 +56,7 @@ function usage(message: string): never {
 async function* listedNames(canceller: Canceller, parent: string, filter: string | undefined, signal: AbortSignal): AsyncGenerator<InputLine> {
   const under = parseParentName(parent);
   let lineNumber = 0;
-  for await (const operation of canceller.list(parent, { signal, deadlineMs: Infinity, ...(filter === undefined ? {} : { filter }) })) {
+  for await (const operation of canceller.list(parent, { signal, timeoutMs: Infinity, ...(filter === undefined ? {} : { filter }) })) {
     lineNumber += 1;
     if (isOperationUnder(operation.name, under)) {
       yield { lineNumber, name: operation.name };
@@ -170,7 +170,7 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
       verify: flags.verify === true,
       verifyBy: flags.verifyBy,
       verifyTimeoutMs: flags.verifyTimeoutMs,
-      deadlineMs: flags.deadlineMs,
+      timeoutMs: flags.deadlineMs,
       giveUpAfterMs: flags.giveUpAfter,
       passDelayMs: flags.passDelayMs,
       maxPassDelayMs: flags.maxPassDelayMs,

@@ -25,7 +25,7 @@ export async function runCancel(names: readonly string[], flags: CancelFlags, si
       signal: signals.stop,
       ...(verify ? { verify: true } : {}),
       ...(flags.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: flags.verifyTimeoutMs }),
-      ...(flags.deadlineMs === undefined ? {} : { deadlineMs: flags.deadlineMs }),
+      ...(flags.deadlineMs === undefined ? {} : { timeoutMs: flags.deadlineMs }),
     })));
     for (const result of results) process.stdout.write(`${flags.json === true ? resultJson(result) : resultLine(result)}\n`);
     const systemic = results.map(result => systemicFailureOf(result, verify)).find(failure => failure !== undefined);

@@ -1,4 +1,4 @@
-import type { CancelResult } from '../client/outcome.js';
+import { errorOf, type CancelResult } from '../client/outcome.js';
 import { printable } from '../printable.js';
 import { redactStructure } from '../redact.js';
 import type { Operation } from '../transport/transport.js';
@@ -25,8 +25,9 @@ const marks: Record<string, string> = {
 export function resultLine(result: CancelResult): string {
   const how = result.transport === undefined
     ? 'not sent'
-    : `${result.transport}, ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}, ${Math.round(result.latencyMs)} ms`;
-  const why = result.error === undefined ? '' : `: ${result.error.message}`;
+    : `${result.transport}, ${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}, ${Math.round(result.latencyMs)} ms`;
+  const error = errorOf(result);
+  const why = error === undefined ? '' : `: ${error.message}`;
   return printable(`${marks[result.outcome] ?? ' '} ${result.outcome.padEnd(13)} ${result.name} (${how})${why}`);
 }
 

@@ -11,15 +11,18 @@ import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
 import type { ListOperationsPage, Operation, Transport } from '../transport/transport.js';
 import { authHeaders, grpcCallCredentials } from './credentials.js';
-import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelResult } from './outcome.js';
+import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelResult } from './outcome.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
 import { pollUntilDone, stillRunningError } from './poll.js';
 import { VERSION } from '../version.js';
 
 /** Options of one call. They apply to that call only and are never merged into the client. */
 export interface CallOptions {
-  /** Total time for the call, retries (and verification) included. @default the retry policy's totalTimeoutMs */
-  readonly deadlineMs?: number;
+  /**
+   * Time for the whole call, retries (and verification) included, from when it is made; it becomes the call's
+   * absolute deadline at once. @default the retry policy's totalTimeoutMs (60 s)
+   */
+  readonly timeoutMs?: number;
   /** Ends the call at once, waits and in-flight attempts included, with CANCELLED. */
   readonly signal?: AbortSignal;
   /** Overrides of the client's retry policy for this call only. */
@@ -35,7 +38,7 @@ export interface CancelOptions extends CallOptions {
    * until then. @default false
    */
   readonly verify?: boolean;
-  /** @default the client's verifyTimeoutMs (30 s), within `deadlineMs` when that is given */
+  /** @default the client's verifyTimeoutMs (30 s), within `timeoutMs` when that is given */
   readonly verifyTimeoutMs?: number;
 }
 
@@ -75,7 +78,7 @@ function checkTimeoutMs(field: string, value: unknown): void {
  */
 function checkCallOptions(options: CallOptions & { readonly verifyTimeoutMs?: number }): void {
   if (typeof options !== 'object' || options === null) throw invalidOption('call options', 'an object', options);
-  checkTimeoutMs('deadlineMs', options.deadlineMs);
+  checkTimeoutMs('timeoutMs', options.timeoutMs);
   checkTimeoutMs('verifyTimeoutMs', options.verifyTimeoutMs);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', options.signal);
   checkCallHeaders(options.headers);
@@ -145,19 +148,24 @@ function createTransports(options: ResolvedCancellerOptions): TransportSelector 
  * one retry budget; create it once and share it. Calls may run concurrently with different per-call options.
  */
 export class Canceller {
-  readonly options: ResolvedCancellerOptions;
+  readonly #options: ResolvedCancellerOptions;
   readonly #transports: TransportSelector;
   readonly #budget: RetryBudget | undefined;
   /** Aborted by close(): no attempt starts after it, a wait for a retry or a poll ends, calls fail at once. */
   readonly #closing = new AbortController();
 
   constructor(options: CancellerOptions = {}) {
-    this.options = resolveCancellerOptions(options);
-    this.#transports = createTransports(this.options);
-    this.#budget = this.options.retryBudget === undefined ? undefined : createRetryBudget(this.options.retryBudget);
+    this.#options = resolveCancellerOptions(options);
+    this.#transports = createTransports(this.#options);
+    this.#budget = this.#options.retryBudget === undefined ? undefined : createRetryBudget(this.#options.retryBudget);
   }
 
-  /** The transport the next call will try first (`auto` may have switched to REST). */
+  /** The client's resolved retry policy: what a call gets when it overrides nothing. */
+  get retryPolicy(): RetryPolicy {
+    return this.#options.retry;
+  }
+
+  /** The transport the next call will try first (`auto` may have switched to REST). A read: it changes nothing. */
   get currentTransport(): 'grpc' | 'rest' {
     return this.#transports.current;
   }
@@ -173,26 +181,26 @@ export class Canceller {
     try {
       assertOperationName(name);
     } catch (error) {
-      return resultFromError(name, OperationsError.from(error), 'invalid', Date.now() - started, 0);
+      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', Date.now() - started);
     }
     const policy = this.#policy(options.retry);
-    const deadline = started + (options.deadlineMs ?? policy.totalTimeoutMs);
+    const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
     let served;
     try {
       served = await runWithRetry(info => this.#transports.run(info, t => t.cancelOperation(name, info)), this.#runOptions(policy, deadline, options));
     } catch (caught) {
       const error = OperationsError.from(caught);
-      return resultFromError(name, error, outcomeOfError(error), Date.now() - started, error.attempts.length);
+      return resultFromError(name, error, outcomeOfError(error), Date.now() - started);
     }
     // One literal, returned as is without verify: this is every successful cancel's allocation.
-    const requested: CancelResult = {
+    const requested: CancelAccepted = {
       name,
+      accepted: true,
       code: Code.OK,
       codeName: OK_NAME,
       httpStatus: OK_HTTP_STATUS,
       transport: served.transport,
-      attempts: served.attempts.length,
-      history: served.attempts,
+      attempts: served.attempts,
       outcome: 'requested',
       latencyMs: Date.now() - started,
     };
@@ -203,7 +211,7 @@ export class Canceller {
   /**
    * Reads back an operation whose cancel was accepted earlier (by this client or another process: a batch resumed
    * from its journal) until it is done or `verifyTimeoutMs` passes, as `cancel(name, {verify: true})` does after its
-   * cancel; no cancel is sent, so the result has `attempts: 0`. Never throws for a per-operation failure.
+   * cancel; no cancel is sent, so the result's `attempts` is empty. Never throws for a per-operation failure.
    */
   async verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
     checkCallOptions(options);
@@ -211,10 +219,10 @@ export class Canceller {
     try {
       assertOperationName(name);
     } catch (error) {
-      return resultFromError(name, OperationsError.from(error), 'invalid', Date.now() - started, 0);
+      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', Date.now() - started);
     }
-    const requested: CancelResult = {
-      name, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: undefined, attempts: 0, history: [],
+    const requested: CancelAccepted = {
+      name, accepted: true, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: undefined, attempts: [],
       outcome: 'requested', latencyMs: 0,
     };
     return this.#verified(requested, this.#policy(options.retry), started, options);
@@ -222,14 +230,14 @@ export class Canceller {
 
   /**
    * Polls GetOperation after an accepted cancel. Reads that meet a degraded service are repeated with backoff until
-   * the verify deadline; then the outcome stays `requested` with the last read's error. A read that gets a final
-   * answer of its own (NOT_FOUND: deleted meanwhile; PERMISSION_DENIED...) decides the outcome and its code.
+   * the verify deadline; then the outcome stays `requested` with the last read's error as `verifyError`. A read that
+   * gets an answer of its own (NOT_FOUND: deleted meanwhile; PERMISSION_DENIED...) decides the outcome.
    */
-  async #verified(requested: CancelResult, policy: RetryPolicy, started: number, options: CancelOptions): Promise<CancelResult> {
-    const verifyTimeoutMs = options.verifyTimeoutMs ?? this.options.verifyTimeoutMs;
-    const verifyDeadline = options.deadlineMs === undefined
+  async #verified(requested: CancelAccepted, policy: RetryPolicy, started: number, options: CancelOptions): Promise<CancelAccepted> {
+    const verifyTimeoutMs = options.verifyTimeoutMs ?? this.#options.verifyTimeoutMs;
+    const verifyDeadline = options.timeoutMs === undefined
       ? Date.now() + verifyTimeoutMs
-      : Math.min(started + options.deadlineMs, Date.now() + verifyTimeoutMs);
+      : Math.min(started + options.timeoutMs, Date.now() + verifyTimeoutMs);
     const readPolicy = verifyPolicyOf(policy);
     const runOptions: RetryRunOptions = { ...this.#runOptions(readPolicy, verifyDeadline, options), isRetryable: isVerifyRetryable };
     try {
@@ -242,8 +250,8 @@ export class Canceller {
       const error = OperationsError.from(caught);
       const latencyMs = Date.now() - started;
       // Accepted but not proven: the caller's abort, or reads that kept meeting a degraded service until the deadline.
-      if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, error, latencyMs };
-      return { ...requested, outcome: outcomeOfError(error), code: error.code, codeName: error.codeName, httpStatus: error.httpStatus, error, latencyMs };
+      if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, verifyError: error, latencyMs };
+      return { ...requested, outcome: outcomeOfError(error), verifyError: error, latencyMs };
     }
   }
 
@@ -252,7 +260,7 @@ export class Canceller {
     checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
-    return this.#get(name, policy, Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs), options);
+    return this.#get(name, policy, Date.now() + (options.timeoutMs ?? policy.totalTimeoutMs), options);
   }
 
   /**
@@ -278,7 +286,7 @@ export class Canceller {
     checkCallOptions(options);
     parseParentName(parent);
     const policy = this.#policy(options.retry);
-    const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
+    const deadline = Date.now() + (options.timeoutMs ?? policy.totalTimeoutMs);
     const seenTokens = new Set<string>();
     let emptyPages = 0;
     let pageToken = '';
@@ -310,7 +318,7 @@ export class Canceller {
     checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
-    const deadline = Date.now() + (options.deadlineMs ?? policy.totalTimeoutMs);
+    const deadline = Date.now() + (options.timeoutMs ?? policy.totalTimeoutMs);
     const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options), {
       deadline,
       signal: options.signal,
@@ -339,7 +347,7 @@ export class Canceller {
   }
 
   #policy(overrides: RetryOptions | undefined): RetryPolicy {
-    return overrides === undefined ? this.options.retry : resolveRetryPolicy(overrides, this.options.retry);
+    return overrides === undefined ? this.#options.retry : resolveRetryPolicy(overrides, this.#options.retry);
   }
 
   /** One literal (RetryRunOptions takes `undefined` for an absent field): no spread copies on every call. */

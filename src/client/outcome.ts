@@ -22,32 +22,57 @@ export const CANCEL_OUTCOMES: readonly CancelOutcome[] = [
   'cancelled', 'completed', 'failed', 'requested', 'running', 'not_found', 'unimplemented', 'denied', 'invalid', 'error',
 ];
 
-export interface CancelResult {
+/** What every result says, accepted or not. */
+interface CancelResultBase {
   readonly name: string;
-  readonly outcome: CancelOutcome;
-  /** The status of the CancelOperation request itself: OK when the server accepted it. */
+  /** The status of the CancelOperation call itself: OK when the server accepted it (or an earlier call had). */
   readonly code: Code;
   readonly codeName: CodeName;
   readonly httpStatus: number;
   /** The wire that served the cancel; undefined when nothing was sent. */
   readonly transport: TransportName | undefined;
-  /** CancelOperation attempts sent (retries included); 0 when nothing was sent. */
-  readonly attempts: number;
+  /**
+   * Every CancelOperation attempt in order, retries and a transport switch included (a retried RESOURCE_EXHAUSTED
+   * shows here even when the call succeeded); empty when nothing was sent.
+   */
+  readonly attempts: readonly AttemptRecord[];
   /** Wall time of the whole call, verification included. */
   readonly latencyMs: number;
-  /** Every CancelOperation attempt in order (a retried RESOURCE_EXHAUSTED shows here even when the call succeeded). */
-  readonly history: readonly AttemptRecord[];
+}
+
+/** The cancel was not accepted: `error` says why (nothing was sent for `invalid`). */
+export interface CancelNotAccepted extends CancelResultBase {
+  readonly accepted: false;
+  readonly outcome: 'not_found' | 'unimplemented' | 'denied' | 'invalid' | 'error';
+  readonly error: OperationsError;
+}
+
+/**
+ * The cancel was accepted (by this call, or an earlier one for `verify()`). With verification the outcome is what
+ * GetOperation showed; `verifyError` is set when the reads could not finish (`requested`) or a read answered on its
+ * own (`not_found`: deleted meanwhile; `denied`: no permission to read it).
+ */
+export interface CancelAccepted extends CancelResultBase {
+  readonly accepted: true;
+  readonly outcome: CancelOutcome;
   /** The operation as GetOperation last showed it (with `verify`). */
   readonly operation?: Operation;
-  /** Why the outcome is not a success, or why verification could not finish. */
-  readonly error?: OperationsError;
+  readonly verifyError?: OperationsError;
+}
+
+/** What became of one cancel: `accepted` tells which kind, and with it where an error came from. */
+export type CancelResult = CancelNotAccepted | CancelAccepted;
+
+/** The error behind a result's outcome, whichever call it came from; undefined for a success. */
+export function errorOf(result: CancelResult): OperationsError | undefined {
+  return result.accepted ? result.verifyError : result.error;
 }
 
 /**
  * The outcome a final cancel error stands for. A NOT_FOUND that did not come from the Operations API (an HTML 404 from
  * a wrong host, an HTTP 404 without grpc-status) says nothing about the operation: `error`, not `not_found`.
  */
-export function outcomeOfError(error: OperationsError): CancelOutcome {
+export function outcomeOfError(error: OperationsError): CancelNotAccepted['outcome'] {
   switch (error.code) {
     case Code.NOT_FOUND: return error.reachedServer === false ? 'error' : 'not_found';
     case Code.UNIMPLEMENTED: return 'unimplemented';
@@ -66,17 +91,17 @@ export function outcomeOfOperation(operation: Operation): CancelOutcome {
   return 'completed';
 }
 
-export function resultFromError(name: string, error: OperationsError, outcome: CancelOutcome, latencyMs: number, sent: number): CancelResult {
+export function resultFromError(name: string, error: OperationsError, outcome: CancelNotAccepted['outcome'], latencyMs: number): CancelNotAccepted {
   return {
     name,
+    accepted: false,
     outcome,
     code: error.code,
     codeName: error.codeName,
     httpStatus: error.httpStatus,
     transport: error.transport,
-    attempts: sent,
+    attempts: error.attempts,
     latencyMs,
-    history: error.attempts,
     error,
   };
 }

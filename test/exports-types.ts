@@ -1,0 +1,30 @@
+/**
+ * The exported types, checked by the compiler (`npm run build` type-checks this file with the tests): each name a
+ * user needs resolves from the package's entry, and each internal one does not (a `@ts-expect-error` that stops
+ * being an error fails the build). test/exports.test.ts guards the runtime names.
+ */
+import type {
+  AdaptiveBudgetOptions, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
+  CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, ErrorDetail, HttpRule, ListOperationsPage,
+  ListOptions, Operation, OperationName, OperationStatus, ParentName, RetryBudgetOptions, RetryOptions, ServiceProfile,
+  TokenBudgetOptions, TransportChoice, TransportName, WaitOptions,
+} from '../src/index.js';
+// @ts-expect-error resolved options hold credentials and CA bytes: internal
+import type { ResolvedCancellerOptions } from '../src/index.js';
+// @ts-expect-error the batch's gate is internal
+import type { AttemptGate } from '../src/index.js';
+// @ts-expect-error the batch's call options are internal
+import type { BatchCallOptions } from '../src/index.js';
+
+/** Every public type, used once, so an unused import cannot hide a missing one. */
+export type PublicTypes = [
+  AdaptiveBudgetOptions, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
+  CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, ErrorDetail, HttpRule, ListOperationsPage,
+  ListOptions, Operation, OperationName, OperationStatus, ParentName, RetryBudgetOptions, RetryOptions, ServiceProfile,
+  TokenBudgetOptions, TransportChoice, TransportName, WaitOptions, ResolvedCancellerOptions, AttemptGate, BatchCallOptions,
+];
+
+/** A result says which call an error came from: the type narrows on `accepted`. */
+export function errorText(result: CancelResult): string {
+  return result.accepted ? result.verifyError?.message ?? '' : result.error.message;
+}
