@@ -124,3 +124,33 @@ describe('close() is a hard stop', () => {
     });
   }
 });
+
+describe('deadlines keep time on a monotonic clock', () => {
+  test('a 1 s timeout ends at 1 s on both wires even when the wall clock is stepped back 30 s mid-call', async () => {
+    const emulator = await startTestEmulator({ latencyMs: 5000 });
+    const realDateNow = Date.now;
+    try {
+      const [name = ''] = emulator.createOperations({ count: 1 });
+      for (const wire of WIRES) {
+        const client = createCanceller({
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+          retry: { maxAttempts: 1 },
+        });
+        await withClient(client, async c => {
+          const started = performance.now();
+          const pending = c.cancel(name, { timeoutMs: 1000 });
+          await new Promise(resolve => setTimeout(resolve, 100));
+          Date.now = () => realDateNow() - 30_000;
+          const result = await pending;
+          Date.now = realDateNow;
+          const tookMs = performance.now() - started;
+          assert.equal(result.codeName, 'DEADLINE_EXCEEDED', wire);
+          assert.ok(tookMs < 2000, `${wire}: ended after ${tookMs.toFixed(0)} ms`);
+        });
+      }
+    } finally {
+      Date.now = realDateNow;
+      await emulator.close();
+    }
+  });
+});

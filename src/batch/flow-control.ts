@@ -1,6 +1,6 @@
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { timerDelayMs } from '../policy/deadline.js';
+import { now, timerDelayMs } from '../policy/deadline.js';
 import type { AttemptGate } from '../policy/retry.js';
 import { abortError, subscribeAbort, unsubscribeAbort } from '../policy/signals.js';
 import { statedQuotaPerSecond } from '../status/quota-limit.js';
@@ -163,7 +163,7 @@ export class FlowControl implements AttemptGate {
     return new Promise<number>((resolve, reject) => {
       const waiter = new Waiter(this, resolve, reject, signal);
       if (signal !== undefined) subscribeAbort(signal, waiter);
-      const leftMs = deadline - Date.now();
+      const leftMs = deadline - now();
       if (leftMs <= 0) {
         reject(deadlineError());
         return;

@@ -1,6 +1,7 @@
 import type { BatchCallOptions, Canceller, CancelOptions } from '../client/canceller.js';
 import type { CancelResult } from '../client/outcome.js';
 import { Code } from '../code.js';
+import { now } from '../policy/deadline.js';
 import { sleep } from '../policy/sleep.js';
 import { DeferredQueue, passSchedule } from './deferred.js';
 import { cancelAccepted, isFinalOutcome, isWorthAnotherPass } from './finality.js';
@@ -122,7 +123,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     await journal?.close();
     throw error;
   }
-  const giveUpAt = Date.now() + (options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS);
+  const giveUpAt = now() + (options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS);
   const detector = new SystemicDetector(verify);
   /** Set when the time bound ended a name that would have gone to another pass. */
   let gaveUp = false;
@@ -145,7 +146,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const callOptions: CancelOptions & BatchCallOptions = {
       verify: verify && !listing,
       // The time bound cuts the last calls short, so a run ends near it instead of up to a call's timeout after.
-      timeoutMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - Date.now())),
+      timeoutMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - now())),
       gate: flow,
       ...(options.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: options.verifyTimeoutMs }),
       ...(options.headers === undefined ? {} : { headers: options.headers }),
@@ -187,7 +188,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       return;
     }
     if (isWorthAnotherPass(result, verify) && !stop.signal.aborted) {
-      if (Date.now() < giveUpAt) {
+      if (now() < giveUpAt) {
         stats.deferred += 1;
         await queue.add(record);
         return;
@@ -255,11 +256,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const firstQueue = deferred;
     await runPool(firstPass(), options.concurrency, item => handle(item.name, item.progress, firstQueue), { signal: stop.signal });
     await verifyWaiting(firstQueue);
-    for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && Date.now() < giveUpAt; pass += 1) {
+    for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && now() < giveUpAt; pass += 1) {
       const retrying = deferred;
       deferred = new DeferredQueue();
       options.onPass?.(pass, retrying.size);
-      await sleep(Math.min(passDelayMs(pass - 1), giveUpAt - Date.now()), stop.signal).catch(() => undefined);
+      await sleep(Math.min(passDelayMs(pass - 1), giveUpAt - now()), stop.signal).catch(() => undefined);
       const next = deferred;
       try {
         await runPool(retrying.drain(), options.concurrency, record => handle(record.name, progressOf(record), next, record), { signal: stop.signal });

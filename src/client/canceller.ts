@@ -5,6 +5,7 @@ import { assertOperationName, parseParentName } from '../names.js';
 import { createRetryBudget, type RetryBudget } from '../policy/retry-budget.js';
 import { invalidOption, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
 import { checkCallHeaders } from './call-headers.js';
+import { now } from '../policy/deadline.js';
 import { runWithRetry, type AttemptGate, type RetryDecisionInfo, type RetryRunOptions } from '../policy/retry.js';
 import { TransportSelector } from '../transport/auto.js';
 import { GrpcTransport } from '../transport/grpc.js';
@@ -177,11 +178,11 @@ export class Canceller {
    */
   async cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
     checkCallOptions(options);
-    const started = Date.now();
+    const started = now();
     try {
       assertOperationName(name);
     } catch (error) {
-      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', Date.now() - started);
+      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', now() - started);
     }
     const policy = this.#policy(options.retry);
     const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
@@ -190,7 +191,7 @@ export class Canceller {
       served = await runWithRetry(info => this.#transports.run(info, t => t.cancelOperation(name, info)), this.#runOptions(policy, deadline, options));
     } catch (caught) {
       const error = OperationsError.from(caught);
-      return resultFromError(name, error, outcomeOfError(error), Date.now() - started);
+      return resultFromError(name, error, outcomeOfError(error), now() - started);
     }
     // One literal, returned as is without verify: this is every successful cancel's allocation.
     const requested: CancelAccepted = {
@@ -202,7 +203,7 @@ export class Canceller {
       transport: served.transport,
       attempts: served.attempts,
       outcome: 'requested',
-      latencyMs: Date.now() - started,
+      latencyMs: now() - started,
     };
     if (options.verify !== true) return requested;
     return this.#verified(requested, policy, started, options);
@@ -215,11 +216,11 @@ export class Canceller {
    */
   async verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
     checkCallOptions(options);
-    const started = Date.now();
+    const started = now();
     try {
       assertOperationName(name);
     } catch (error) {
-      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', Date.now() - started);
+      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', now() - started);
     }
     const requested: CancelAccepted = {
       name, accepted: true, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: undefined, attempts: [],
@@ -236,8 +237,8 @@ export class Canceller {
   async #verified(requested: CancelAccepted, policy: RetryPolicy, started: number, options: CancelOptions): Promise<CancelAccepted> {
     const verifyTimeoutMs = options.verifyTimeoutMs ?? this.#options.verifyTimeoutMs;
     const verifyDeadline = options.timeoutMs === undefined
-      ? Date.now() + verifyTimeoutMs
-      : Math.min(started + options.timeoutMs, Date.now() + verifyTimeoutMs);
+      ? now() + verifyTimeoutMs
+      : Math.min(started + options.timeoutMs, now() + verifyTimeoutMs);
     const readPolicy = verifyPolicyOf(policy);
     const runOptions: RetryRunOptions = { ...this.#runOptions(readPolicy, verifyDeadline, options), isRetryable: isVerifyRetryable };
     try {
@@ -245,10 +246,10 @@ export class Canceller {
         async () => (await runWithRetry(info => this.#transports.run(info, t => t.getOperation(requested.name, info)), runOptions)).value,
         { deadline: verifyDeadline, signal: options.signal, closed: this.#closing.signal },
       );
-      return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: Date.now() - started };
+      return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: now() - started };
     } catch (caught) {
       const error = OperationsError.from(caught);
-      const latencyMs = Date.now() - started;
+      const latencyMs = now() - started;
       // Accepted but not proven: the caller's abort, or reads that kept meeting a degraded service until the deadline.
       if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, verifyError: error, latencyMs };
       return { ...requested, outcome: outcomeOfError(error), verifyError: error, latencyMs };
@@ -260,7 +261,7 @@ export class Canceller {
     checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
-    return this.#get(name, policy, Date.now() + (options.timeoutMs ?? policy.totalTimeoutMs), options);
+    return this.#get(name, policy, now() + (options.timeoutMs ?? policy.totalTimeoutMs), options);
   }
 
   /**
@@ -286,7 +287,7 @@ export class Canceller {
     checkCallOptions(options);
     parseParentName(parent);
     const policy = this.#policy(options.retry);
-    const deadline = Date.now() + (options.timeoutMs ?? policy.totalTimeoutMs);
+    const deadline = now() + (options.timeoutMs ?? policy.totalTimeoutMs);
     const seenTokens = new Set<string>();
     let emptyPages = 0;
     let pageToken = '';
@@ -318,7 +319,7 @@ export class Canceller {
     checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
-    const deadline = Date.now() + (options.timeoutMs ?? policy.totalTimeoutMs);
+    const deadline = now() + (options.timeoutMs ?? policy.totalTimeoutMs);
     const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options), {
       deadline,
       signal: options.signal,

@@ -1,10 +1,11 @@
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
+import { now } from '../policy/deadline.js';
 import { sleep } from '../policy/sleep.js';
 import type { Operation } from '../transport/transport.js';
 
 export interface PollOptions {
-  /** Absolute epoch ms; polling stops when the next poll would start after it. */
+  /** Absolute, on the library's clock; polling stops when the next poll would start after it. */
   readonly deadline: number;
   readonly signal?: AbortSignal | undefined;
   /** The client's close: ends a wait between polls at once. */
@@ -26,7 +27,7 @@ export async function pollUntilDone(read: (deadline: number) => Promise<Operatio
   for (;;) {
     const operation = await read(options.deadline);
     if (operation.done) return operation;
-    const left = options.deadline - Date.now();
+    const left = options.deadline - now();
     if (left <= interval) return operation;
     await sleep(interval, options.signal, options.closed);
     interval = Math.min(maxInterval, interval * 1.5);

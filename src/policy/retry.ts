@@ -1,7 +1,7 @@
 import { Code, codeName } from '../code.js';
 import { OperationsError, type AttemptRecord, type TransportName } from '../errors.js';
 import { backoffDelayMs } from './backoff.js';
-import { attemptDeadline } from './deadline.js';
+import { attemptDeadline, now } from './deadline.js';
 import { isOverloadCode, type RetryBudget } from './retry-budget.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { abortError, AttemptSignal } from './signals.js';
@@ -13,7 +13,7 @@ import { sleep } from './sleep.js';
  * policy is the layer below the transports: they use its deadline and signal helpers, it knows nothing of them.
  */
 export interface AttemptContext {
-  /** Epoch milliseconds (Date.now() scale) by which this attempt must end. */
+  /** Epoch milliseconds (now() scale) by which this attempt must end. */
   readonly deadline: number;
   readonly signal: AbortSignal;
   /** Extra request headers / metadata for this call only (lower-case names), e.g. emulator fault injection. */
@@ -102,7 +102,7 @@ export interface RetryResult<T> extends Served<T> {
   readonly attempts: readonly AttemptRecord[];
 }
 
-/** Slack for timers that fire a little before `Date.now()` reaches the deadline they were set for. */
+/** Slack for timers that fire a little before `now()` reaches the deadline they were set for. */
 const CLOCK_SLACK_MS = 5;
 
 /**
@@ -179,13 +179,13 @@ export async function runWithRetry<T>(
   options: RetryRunOptions,
 ): Promise<RetryResult<T>> {
   const { policy, signal, budget, gate, headers, closed } = options;
-  const deadline = options.deadline ?? Date.now() + policy.totalTimeoutMs;
+  const deadline = options.deadline ?? now() + policy.totalTimeoutMs;
   const attempts: AttemptRecord[] = [];
   let lastError: OperationsError | undefined;
   for (let attempt = 1; ; attempt++) {
     if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
     if (closed !== undefined && isAborted(closed)) throw abortError(closed).withAttempts(attempts);
-    if (Date.now() >= deadline) {
+    if (now() >= deadline) {
       throw lastError?.withAttempts(attempts)
         ?? new OperationsError(Code.DEADLINE_EXCEEDED, 'the deadline had passed before the first attempt');
     }
@@ -200,13 +200,13 @@ export async function runWithRetry<T>(
         throw (refused.code === Code.CANCELLED ? refused : lastError ?? refused).withAttempts(attempts);
       }
     }
-    const startedAt = Date.now();
+    const startedAt = now();
     const attemptEnd = attemptDeadline(policy.attemptTimeoutMs, deadline, startedAt);
     const info = new Attempt(attempt, attemptEnd, signal, headers);
     let error: OperationsError;
     try {
       const served = await info.race(attemptFn(info));
-      attempts.push(attemptRecord(attempt, Code.OK, served.transport, Date.now() - startedAt));
+      attempts.push(attemptRecord(attempt, Code.OK, served.transport, now() - startedAt));
       budget?.recordAttempt(false);
       gate?.release(ticket, undefined);
       return { value: served.value, transport: served.transport, attempts };
@@ -215,7 +215,7 @@ export async function runWithRetry<T>(
     } finally {
       info.dispose();
     }
-    const endedAt = Date.now();
+    const endedAt = now();
     if (signal !== undefined && isAborted(signal)) {
       const cancelled = abortError(signal);
       attempts.push(attemptRecord(attempt, cancelled.code, error.transport, endedAt - startedAt));
@@ -241,7 +241,7 @@ export async function runWithRetry<T>(
     const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
     if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
     const waitMs = Math.max(backoffDelayMs(attempt, policy, options.random), error.retryAfterMs ?? 0);
-    if (Date.now() + waitMs >= deadline) throw error.withAttempts(attempts);
+    if (now() + waitMs >= deadline) throw error.withAttempts(attempts);
     try {
       await sleep(waitMs, signal, closed);
     } catch (caught) {

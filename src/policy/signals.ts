@@ -1,6 +1,6 @@
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { MAX_TIMER_MS, timerDelayMs } from './deadline.js';
+import { MAX_TIMER_MS, now, timerDelayMs } from './deadline.js';
 
 /**
  * The code an aborted signal stands for. The signals this library makes abort with an OperationsError as the reason
@@ -106,7 +106,7 @@ export class AttemptSignal {
   #disposed = false;
   #wake: ((reason: unknown) => void) | undefined;
 
-  /** `deadline` is absolute epoch ms (Infinity: none). */
+  /** `deadline` is absolute, on the library's clock (Infinity: none). */
   constructor(deadline: number, parent?: AbortSignal) {
     this.#deadline = deadline;
     if (parent !== undefined) {
@@ -125,7 +125,7 @@ export class AttemptSignal {
     const controller = new AbortController();
     this.#controller = controller;
     if (this.#callerReason !== undefined) controller.abort(this.#callerReason);
-    else if (!this.#disposed) this.#arm(Date.now());
+    else if (!this.#disposed) this.#arm(now());
     return controller.signal;
   }
 
@@ -190,7 +190,7 @@ export class AttemptSignal {
   }
 
   static #onTimer(self: AttemptSignal): void {
-    if (self.#clamped) self.#arm(Date.now());
+    if (self.#clamped) self.#arm(now());
     else self.#expire();
   }
 }

@@ -1,4 +1,5 @@
 import { OperationsError, type TransportName } from '../errors.js';
+import { now } from '../policy/deadline.js';
 import type { AttemptInfo, Served } from '../policy/retry.js';
 import type { Transport } from './transport.js';
 
@@ -29,12 +30,12 @@ export class TransportSelector {
   get current(): TransportName {
     if (this.#grpc === undefined) return 'rest';
     if (this.#rest === undefined || !this.#onRest) return 'grpc';
-    return Date.now() < this.#probeAt ? 'rest' : 'grpc';
+    return now() < this.#probeAt ? 'rest' : 'grpc';
   }
 
   async run<T>(info: AttemptInfo, op: (transport: Transport) => Promise<T>): Promise<Served<T>> {
     const first = this.#pick();
-    const startedAt = Date.now();
+    const startedAt = now();
     try {
       const value = await op(first);
       // A gRPC answer brings the client back to gRPC, unless the call was sent before the switch (it was slow).
@@ -47,7 +48,7 @@ export class TransportSelector {
         throw error;
       }
       this.#onRest = true;
-      this.#switchedAt = Date.now();
+      this.#switchedAt = now();
       this.#probeAt = this.#switchedAt + this.#probeIntervalMs;
       info.switchedTransport = true;
       throw error;
@@ -57,9 +58,9 @@ export class TransportSelector {
   #pick(): Transport {
     if (this.#grpc === undefined) return this.#rest as Transport;
     if (this.#rest === undefined || !this.#onRest) return this.#grpc;
-    if (Date.now() < this.#probeAt) return this.#rest;
+    if (now() < this.#probeAt) return this.#rest;
     // One call probes gRPC on a fresh channel; the ones right behind it stay on REST until the probe answers.
-    this.#probeAt = Date.now() + this.#probeIntervalMs;
+    this.#probeAt = now() + this.#probeIntervalMs;
     this.#grpc.reconnect?.();
     return this.#grpc;
   }

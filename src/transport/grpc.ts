@@ -4,6 +4,7 @@ import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { assertOperationName, parseParentName } from '../names.js';
 import { loadProtos } from '../protos.js';
+import { forGrpc } from '../policy/deadline.js';
 import { abortCode } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
 import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
@@ -174,7 +175,7 @@ export class GrpcTransport implements Transport {
     if (ctx.headers !== undefined) for (const [key, value] of Object.entries(ctx.headers)) metadata.set(key, value);
     if (auth !== undefined) for (const [key, value] of Object.entries(auth)) metadata.set(key, value);
     const channel = this.#channel;
-    const deadline = ctx.deadline;
+    const deadline = forGrpc(ctx.deadline);
     if (signal === undefined) {
       return new Promise((resolve, reject) => {
         new UnaryCall(channel, method, request, metadata, deadline, resolve, reject, toOperationsError, this.#active);

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { timerDelayMs } from '../policy/deadline.js';
+import { now, timerDelayMs } from '../policy/deadline.js';
 import { abortCode } from '../policy/signals.js';
 import type { AttemptContext } from '../policy/retry.js';
 
@@ -31,7 +31,7 @@ function abortedError(code: Code): OperationsError {
 /** The error for a call that is over before it starts: the signal has fired or the deadline has passed. */
 export function endedBeforeStart(ctx: AttemptContext): OperationsError | undefined {
   if (ctx.deadlineOnly !== true && ctx.signal.aborted) return abortedError(abortCode(ctx.signal));
-  if (Date.now() >= ctx.deadline) return abortedError(Code.DEADLINE_EXCEEDED);
+  if (now() >= ctx.deadline) return abortedError(Code.DEADLINE_EXCEEDED);
   return undefined;
 }
 
@@ -75,13 +75,13 @@ export class RestExchange implements Dispatcher.DispatchHandler {
   }
 
   #arm(): void {
-    if (this.#ctx.deadline !== Infinity) this.#timer = setTimeout(onTimer, timerDelayMs(this.#ctx.deadline - Date.now()), this);
+    if (this.#ctx.deadline !== Infinity) this.#timer = setTimeout(onTimer, timerDelayMs(this.#ctx.deadline - now()), this);
   }
 
   /** Public only for the module's timer callback. */
   timerFired(): void {
     this.#timer = undefined;
-    if (Date.now() < this.#ctx.deadline) this.#arm();
+    if (now() < this.#ctx.deadline) this.#arm();
     else this.end('deadline');
   }
 
