@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openJsonLines, readJsonLines, type JsonLinesReadCounts, type JsonLineRecord } from '../src/batch/jsonl.js';
@@ -30,13 +31,37 @@ async function readAll(path: string): Promise<{ records: JsonLineRecord[]; count
 const nextTick = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
 describe('journal', () => {
+  test('with syncIntervalMs, what was written is fdatasynced within that interval, not only at close', async () => {
+    const path = freshPath();
+    const writer = await openJsonLines(path, { syncIntervalMs: 50 });
+    const probe = await open(path, 'r');
+    const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const original = prototype.datasync;
+    let syncs = 0;
+    prototype.datasync = function (this: unknown) {
+      syncs += 1;
+      return original.call(this);
+    };
+    try {
+      writer.append(record(1));
+      await nextTick();
+      assert.equal(syncs, 0, 'not at once');
+      await new Promise(resolve => setTimeout(resolve, 120));
+      assert.equal(syncs, 1, 'once, within the interval');
+    } finally {
+      prototype.datasync = original;
+      await writer.close();
+    }
+  });
+
   test('reads back what was appended, in order', async () => {
     const path = freshPath();
     const journal = await openJsonLines(path);
     for (let i = 0; i < 5; i += 1) journal.append(record(i));
     journal.append({ name: 'projects/p/locations/l/operations/x', outcome: 'invalid', line: 7, message: 'line 7: "quoted"\nand a newline' });
     await journal.flush();
-    assert.equal(journal.written, 6);
+    assert.equal(readFileSync(path, 'utf8').split('\n').length, 7, 'flush wrote all six');
     await journal.close();
     const { records, counts } = await readAll(path);
     assert.deepEqual(records, [...[0, 1, 2, 3, 4].map(i => record(i)), {

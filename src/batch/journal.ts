@@ -5,6 +5,9 @@ import { lockJournal, type JournalLock } from './journal-lock.js';
 import { openJsonLines, readJsonLines, type JsonLineRecord, type JsonLinesReadCounts, type JsonLinesWriter } from './jsonl.js';
 import { recordAccepted } from './records.js';
 
+/** How long a journal record may wait for fdatasync. */
+const JOURNAL_SYNC_MS = 1000;
+
 /** The journal's format; a header line per run carries it, so a later release can read older journals. */
 export const JOURNAL_FORMAT_VERSION = 1;
 
@@ -62,7 +65,8 @@ export async function openRunJournal(path: string, options: { readonly verify: b
       if (isFinalOutcome(record.outcome, options.verify)) final.add(key);
       else if (recordAccepted(record)) accepted.add(key);
     }
-    const writer = await openJsonLines(path);
+    // Synced every second: a power loss loses at most the last second's records (those names are sent again).
+    const writer = await openJsonLines(path, { syncIntervalMs: JOURNAL_SYNC_MS });
     writer.append({ lroCancel: 'journal', version: JOURNAL_FORMAT_VERSION, run: options.definition, startedAt: new Date().toISOString() });
     const earlier = first?.['run'] as RunDefinition | undefined;
     return {
