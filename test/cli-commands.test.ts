@@ -6,7 +6,7 @@ import { startTestEmulator } from './helpers/emulator.js';
 
 const PARENT = 'projects/demo/locations/global';
 const UNKNOWN = `${PARENT}/operations/no-such-op`;
-const JSON_FIELDS = ['attempts', 'code', 'codeName', 'httpStatus', 'latencyMs', 'name', 'outcome', 'transport'];
+const JSON_FIELDS = ['attempts', 'code', 'codeName', 'httpStatus', 'latencyMs', 'name', 'outcome', 'transport', 'v'];
 
 function sortedKeys(record: Record<string, unknown>): string[] {
   return Object.keys(record).sort();

@@ -2,6 +2,13 @@ import { errorOf, type CancelResult } from '../client/outcome.js';
 import type { JsonLineRecord } from './jsonl.js';
 import type { InputLine } from './source.js';
 
+/**
+ * The format of a result line (journal records, `--output`, `--json`): each line carries it as `v`, so a later
+ * release can read the lines of this one. Version 1: name, outcome, code, codeName, httpStatus, transport, attempts
+ * (a count), latencyMs, and when they apply accepted, operationErrorCode, message, line, verifiedBy.
+ */
+export const RECORD_FORMAT_VERSION = 1;
+
 /** What a batch knows of a name beyond its last call: every cancel attempt of every pass, and whether one was accepted. */
 export interface NameProgress {
   readonly attempts: number;
@@ -24,6 +31,7 @@ export function recordAccepted(record: JsonLineRecord): boolean {
 export function resultRecord(result: CancelResult, progress?: NameProgress): JsonLineRecord {
   const error = errorOf(result);
   return {
+    v: RECORD_FORMAT_VERSION,
     name: result.name,
     outcome: result.outcome,
     code: result.code,
@@ -41,6 +49,7 @@ export function resultRecord(result: CancelResult, progress?: NameProgress): Jso
 /** An input line that is not a valid operation name: reported with its line number, never sent. */
 export function invalidRecord(line: Extract<InputLine, { invalid: string }>): JsonLineRecord {
   return {
+    v: RECORD_FORMAT_VERSION,
     name: line.raw,
     outcome: 'invalid',
     code: 3,

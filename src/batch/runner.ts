@@ -11,7 +11,7 @@ import { openRunJournal, type RunDefinition, type RunJournal } from './journal.j
 import { openJsonLines, type JsonLineRecord, type JsonLinesWriter } from './jsonl.js';
 import { writeOutputFromJournal } from './output.js';
 import { runPool } from './pool.js';
-import { invalidRecord, recordAccepted, resultRecord, type NameProgress } from './records.js';
+import { invalidRecord, RECORD_FORMAT_VERSION, recordAccepted, resultRecord, type NameProgress } from './records.js';
 import { stableShard } from './shard.js';
 import type { InputLine } from './source.js';
 import { BatchStats } from './stats.js';
@@ -305,7 +305,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
 /** The record of a name whose cancel an earlier run had accepted (the journal keeps only that it was). */
 function acceptedRecord(name: string, progress: NameProgress): JsonLineRecord {
-  return { name, outcome: 'requested', code: 0, codeName: 'OK', httpStatus: 200, transport: null, attempts: progress.attempts, latencyMs: 0 };
+  return { v: RECORD_FORMAT_VERSION, name, outcome: 'requested', code: 0, codeName: 'OK', httpStatus: 200, transport: null, attempts: progress.attempts, latencyMs: 0 };
 }
 
 /** The final record of a name a listing showed done. */
