@@ -122,11 +122,21 @@ export class OperationsError extends Error {
 
   /** A copy that also carries the attempt history (errors are immutable, so retries never rewrite one in place). */
   withAttempts(attempts: readonly AttemptRecord[]): OperationsError {
+    return this.#copy({ attempts });
+  }
+
+  /** A copy marked as having come over `transport` (validation and status helpers do not know the wire). */
+  withTransport(transport: TransportName): OperationsError {
+    return this.transport === transport ? this : this.#copy({ transport });
+  }
+
+  #copy(changes: Pick<OperationsErrorInit, 'attempts' | 'transport'>): OperationsError {
+    const transport = changes.transport ?? this.transport;
     return new OperationsError(this.code, this.rawMessage, {
       details: this.details,
       httpStatus: this.httpStatus,
-      attempts,
-      ...(this.transport === undefined ? {} : { transport: this.transport }),
+      attempts: changes.attempts ?? this.attempts,
+      ...(transport === undefined ? {} : { transport }),
       ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
       ...(this.reachedServer === undefined ? {} : { reachedServer: this.reachedServer }),
       ...(this.cause === undefined ? {} : { cause: this.cause }),

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { isAborted } from '../policy/signals.js';
 
 /**
  * The line reading shared by the name source, the journal reader and the deferred queue: text read in large chunks
@@ -126,7 +127,3 @@ function fileRange(range: ByteRange): { start: number; end?: number } {
   return range.end === undefined ? { start } : { start, end: range.end - 1 };
 }
 
-/** A function, not an inline check, so TypeScript does not narrow `aborted` to false after the first look. */
-export function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
-}

@@ -3,7 +3,8 @@ import { Code, httpStatusOf } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { assertOperationName, parseParentName } from '../names.js';
 import { createRetryBudget, type RetryBudget } from '../policy/retry-budget.js';
-import { invalidOption, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
+import { checkNumber, invalidOption, POSITIVE_OR_INFINITE } from '../check.js';
+import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
 import { checkCallHeaders } from './call-headers.js';
 import { now } from '../policy/deadline.js';
 import { runWithRetry, type AttemptGate, type RetryDecisionInfo, type RetryRunOptions } from '../policy/retry.js';
@@ -67,11 +68,6 @@ export interface WaitOptions extends CallOptions {
 
 const OK_HTTP_STATUS = httpStatusOf(Code.OK);
 
-/** A time budget of one call: a number > 0, Infinity for none; NaN, 0 and negatives are refused. */
-function checkTimeoutMs(field: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !(value > 0))) throw invalidOption(field, 'a number > 0 (Infinity for none)', value);
-}
-
 /**
  * Checks a call's options before anything is sent, as the client's own are checked when it is made: a bad value is
  * a programming error, INVALID_ARGUMENT naming the field and the value (a NaN deadline would otherwise reach grpc-js
@@ -79,8 +75,8 @@ function checkTimeoutMs(field: string, value: unknown): void {
  */
 function checkCallOptions(options: CallOptions & { readonly verifyTimeoutMs?: number }): void {
   if (typeof options !== 'object' || options === null) throw invalidOption('call options', 'an object', options);
-  checkTimeoutMs('timeoutMs', options.timeoutMs);
-  checkTimeoutMs('verifyTimeoutMs', options.verifyTimeoutMs);
+  if (options.timeoutMs !== undefined) checkNumber('timeoutMs', options.timeoutMs, POSITIVE_OR_INFINITE);
+  if (options.verifyTimeoutMs !== undefined) checkNumber('verifyTimeoutMs', options.verifyTimeoutMs, POSITIVE_OR_INFINITE);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', options.signal);
   checkCallHeaders(options.headers);
 }

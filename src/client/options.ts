@@ -1,3 +1,4 @@
+import { checkNumber, finiteAtLeast, integerAtLeast, POSITIVE_OR_INFINITE } from '../check.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { CLOUDAICOMPANION_V1, profileFor, type ServiceProfile } from '../protos.js';
@@ -89,22 +90,6 @@ export interface ResolvedCancellerOptions {
 export const DEFAULT_GRPC_ENDPOINT = 'cloudaicompanion.googleapis.com:443';
 export const DEFAULT_REST_ENDPOINT = 'https://cloudaicompanion.googleapis.com';
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < 1) {
-    throw new OperationsError(Code.INVALID_ARGUMENT, `${name} must be an integer >= 1, got ${String(value)}`);
-  }
-  return resolved;
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback;
-  if (!Number.isFinite(resolved) || resolved < 0) {
-    throw new OperationsError(Code.INVALID_ARGUMENT, `${name} must be a number >= 0, got ${String(value)}`);
-  }
-  return resolved;
-}
-
 /** Fills every default once and validates every value, naming the option and the value received when one is wrong. */
 export function resolveCancellerOptions(options: CancellerOptions = {}): ResolvedCancellerOptions {
   const env = options.env ?? process.env;
@@ -164,9 +149,9 @@ export function resolveCancellerOptions(options: CancellerOptions = {}): Resolve
     profile,
     retry: resolveRetryPolicy(options.retry),
     retryBudget: resolveRetryBudget(options.retryBudget),
-    maxConcurrency: positiveInteger('maxConcurrency', options.maxConcurrency, 64),
-    grpcProbeIntervalMs: nonNegative('grpcProbeIntervalMs', options.grpcProbeIntervalMs, 30_000),
-    verifyTimeoutMs: nonNegative('verifyTimeoutMs', options.verifyTimeoutMs, 30_000),
+    maxConcurrency: checkNumber('maxConcurrency', options.maxConcurrency ?? 64, integerAtLeast(1)),
+    grpcProbeIntervalMs: checkNumber('grpcProbeIntervalMs', options.grpcProbeIntervalMs ?? 30_000, finiteAtLeast(0)),
+    verifyTimeoutMs: checkNumber('verifyTimeoutMs', options.verifyTimeoutMs ?? 30_000, POSITIVE_OR_INFINITE),
     caCertificate: ca === undefined ? undefined : typeof ca === 'string' ? Buffer.from(ca) : ca,
   });
 }

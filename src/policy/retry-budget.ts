@@ -1,5 +1,5 @@
 import { Code } from '../code.js';
-import { invalidOption } from './retry-policy.js';
+import { checkNumber, finiteAtLeast, integerAtLeast, invalidOption } from '../check.js';
 
 /**
  * What keeps a client's retries from becoming a storm: told how every attempt ended, it decides whether a retry may
@@ -60,11 +60,6 @@ export type ResolvedRetryBudget =
 
 export const DEFAULT_RETRY_BUDGET: ResolvedRetryBudget = Object.freeze({ kind: 'adaptive', multiplier: 2, windowMs: 10_000, minRequests: 10 });
 
-function checked(option: string, value: unknown, rule: string, ok: (n: number) => boolean): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || !ok(value)) throw invalidOption(option, rule, value);
-  return value;
-}
-
 /**
  * Fills the defaults of a budget option and checks every value. `false` turns budgeting off (undefined); an
  * unknown `kind` or a bad knob is INVALID_ARGUMENT naming the field and the value.
@@ -76,16 +71,16 @@ export function resolveRetryBudget(options: RetryBudgetOptions | false | undefin
   if (options.kind === 'adaptive') {
     return Object.freeze({
       kind: 'adaptive',
-      multiplier: checked('retryBudget.multiplier', options.multiplier ?? 2, 'a finite number >= 1', n => Number.isFinite(n) && n >= 1),
-      windowMs: checked('retryBudget.windowMs', options.windowMs ?? 10_000, 'an integer from 1000 to 600000', n => Number.isInteger(n) && n >= 1000 && n <= 600_000),
-      minRequests: checked('retryBudget.minRequests', options.minRequests ?? 10, 'an integer >= 0', n => Number.isInteger(n) && n >= 0),
+      multiplier: checkNumber('retryBudget.multiplier', options.multiplier ?? 2, finiteAtLeast(1)),
+      windowMs: checkNumber('retryBudget.windowMs', options.windowMs ?? 10_000, integerAtLeast(1000, 600_000)),
+      minRequests: checkNumber('retryBudget.minRequests', options.minRequests ?? 10, integerAtLeast(0)),
     });
   }
   if (options.kind === 'tokens') {
     return Object.freeze({
       kind: 'tokens',
-      maxTokens: checked('retryBudget.maxTokens', options.maxTokens ?? 10, 'a finite number > 0', n => Number.isFinite(n) && n > 0),
-      tokenRatio: checked('retryBudget.tokenRatio', options.tokenRatio ?? 0.1, 'a finite number >= 0', n => Number.isFinite(n) && n >= 0),
+      maxTokens: checkNumber('retryBudget.maxTokens', options.maxTokens ?? 10, { text: 'a finite number > 0', ok: n => Number.isFinite(n) && n > 0 }),
+      tokenRatio: checkNumber('retryBudget.tokenRatio', options.tokenRatio ?? 0.1, finiteAtLeast(0)),
     });
   }
   throw invalidOption('retryBudget.kind', "'adaptive' or 'tokens'", (options as { kind?: unknown }).kind);

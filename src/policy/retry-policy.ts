@@ -1,4 +1,5 @@
 import { Code, codeName, isCode, type CodeName } from '../code.js';
+import { checkNumber, finiteAtLeast, integerAtLeast, invalidOption, POSITIVE_OR_INFINITE } from '../check.js';
 import { OperationsError } from '../errors.js';
 
 /**
@@ -124,22 +125,6 @@ const optionNames: ReadonlySet<string> = new Set<keyof RetryOptions>([
   'retryableCodes',
 ]);
 
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(shown).join(', ')}]`;
-  return typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value);
-}
-
-/** The INVALID_ARGUMENT error of a bad option value, naming the option and the value received. */
-export function invalidOption(option: string, rule: string, value: unknown): OperationsError {
-  return new OperationsError(Code.INVALID_ARGUMENT, `${option} must be ${rule}, got ${shown(value)}`);
-}
-
-function checked(option: string, value: unknown, rule: string, ok: (n: number) => boolean): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || !ok(value)) throw invalidOption(option, rule, value);
-  return value;
-}
-
 function codeSet(value: unknown): ReadonlySet<Code> {
   if (value instanceof CodeSet) return value;
   const rule = 'an array or Set of codes 1-16';
@@ -163,15 +148,13 @@ export function resolveRetryPolicy(options: RetryOptions = {}, base: RetryPolicy
   for (const key of Object.keys(options)) {
     if (!optionNames.has(key)) throw new OperationsError(Code.INVALID_ARGUMENT, `unknown retry option ${JSON.stringify(key)}; known: ${[...optionNames].join(', ')}`);
   }
-  const positiveOrInfinite = (n: number): boolean => n > 0;
-  const finiteAtLeast = (min: number) => (n: number): boolean => Number.isFinite(n) && n >= min;
   return Object.freeze({
-    maxAttempts: checked('maxAttempts', options.maxAttempts ?? base.maxAttempts, 'an integer >= 1', n => Number.isInteger(n) && n >= 1),
-    initialBackoffMs: checked('initialBackoffMs', options.initialBackoffMs ?? base.initialBackoffMs, 'a finite number >= 0', finiteAtLeast(0)),
-    maxBackoffMs: checked('maxBackoffMs', options.maxBackoffMs ?? base.maxBackoffMs, 'a finite number >= 0', finiteAtLeast(0)),
-    backoffMultiplier: checked('backoffMultiplier', options.backoffMultiplier ?? base.backoffMultiplier, 'a finite number >= 1', finiteAtLeast(1)),
-    attemptTimeoutMs: checked('attemptTimeoutMs', options.attemptTimeoutMs ?? base.attemptTimeoutMs, 'a number > 0 (Infinity for none)', positiveOrInfinite),
-    totalTimeoutMs: checked('totalTimeoutMs', options.totalTimeoutMs ?? base.totalTimeoutMs, 'a number > 0 (Infinity for none)', positiveOrInfinite),
+    maxAttempts: checkNumber('maxAttempts', options.maxAttempts ?? base.maxAttempts, integerAtLeast(1)),
+    initialBackoffMs: checkNumber('initialBackoffMs', options.initialBackoffMs ?? base.initialBackoffMs, finiteAtLeast(0)),
+    maxBackoffMs: checkNumber('maxBackoffMs', options.maxBackoffMs ?? base.maxBackoffMs, finiteAtLeast(0)),
+    backoffMultiplier: checkNumber('backoffMultiplier', options.backoffMultiplier ?? base.backoffMultiplier, finiteAtLeast(1)),
+    attemptTimeoutMs: checkNumber('attemptTimeoutMs', options.attemptTimeoutMs ?? base.attemptTimeoutMs, POSITIVE_OR_INFINITE),
+    totalTimeoutMs: checkNumber('totalTimeoutMs', options.totalTimeoutMs ?? base.totalTimeoutMs, POSITIVE_OR_INFINITE),
     retryableCodes: codeSet(options.retryableCodes ?? base.retryableCodes),
   });
 }

@@ -4,7 +4,7 @@ import { backoffDelayMs } from './backoff.js';
 import { attemptDeadline, now } from './deadline.js';
 import { isOverloadCode, type RetryBudget } from './retry-budget.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { abortError, AttemptSignal } from './signals.js';
+import { abortError, AttemptSignal, isAborted } from './signals.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -118,11 +118,6 @@ export function isRetryableByPolicy(error: OperationsError, info: RetryDecisionI
   }
   if (error.code === Code.RESOURCE_EXHAUSTED) return error.retryAfterMs !== undefined;
   return false;
-}
-
-/** A function, not `signal?.aborted`, because the signal changes across awaits and TypeScript's narrowing cannot know. */
-function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
 }
 
 /**

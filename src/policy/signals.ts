@@ -1,5 +1,5 @@
 import { Code } from '../code.js';
-import { OperationsError } from '../errors.js';
+import { OperationsError, type TransportName } from '../errors.js';
 import { MAX_TIMER_MS, now, timerDelayMs } from './deadline.js';
 
 /**
@@ -24,6 +24,20 @@ export function abortError(signal: AbortSignal): OperationsError {
   if (reason instanceof OperationsError) return reason;
   if (isTimeoutReason(reason)) return new OperationsError(Code.DEADLINE_EXCEEDED, "the caller's signal timed out", { cause: reason });
   return new OperationsError(Code.CANCELLED, 'the call was cancelled by the caller', { cause: reason });
+}
+
+/**
+ * Whether `signal` has fired: a function, not `signal?.aborted`, because a signal changes across awaits and
+ * TypeScript's narrowing after a first look cannot know.
+ */
+export function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** The error a transport ends an attempt with when its deadline passed or its caller aborted (`code` says which). */
+export function transportAbortError(code: Code, transport: TransportName): OperationsError {
+  const message = code === Code.DEADLINE_EXCEEDED ? `deadline exceeded before the ${transport === 'grpc' ? 'gRPC' : 'REST'} call finished` : 'the call was aborted by the caller';
+  return new OperationsError(code, message, { transport });
 }
 
 /** Anything with a `handleEvent()`: an object that is its own listener needs no closure. */

@@ -5,7 +5,7 @@ import { OperationsError } from '../errors.js';
 import { assertOperationName, parseParentName } from '../names.js';
 import { loadProtos } from '../protos.js';
 import { forGrpc } from '../policy/deadline.js';
-import { abortCode } from '../policy/signals.js';
+import { abortCode, transportAbortError } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
 import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
 import { hostOfEndpoint, isLoopbackHost } from '../loopback.js';
@@ -215,7 +215,5 @@ function toOperationsError(error: StatusObject): OperationsError {
 }
 
 function abortError(signal: AbortSignal): OperationsError {
-  const code = abortCode(signal);
-  const message = code === Code.DEADLINE_EXCEEDED ? 'deadline exceeded before the gRPC call finished' : 'the call was aborted by the caller';
-  return new OperationsError(code, message, { transport: 'grpc' });
+  return transportAbortError(abortCode(signal), 'grpc');
 }

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { now, timerDelayMs } from '../policy/deadline.js';
-import { abortCode } from '../policy/signals.js';
+import { abortCode, transportAbortError } from '../policy/signals.js';
 import type { AttemptContext } from '../policy/retry.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -24,8 +24,7 @@ function onTimer(exchange: RestExchange): void {
 }
 
 function abortedError(code: Code): OperationsError {
-  const message = code === Code.DEADLINE_EXCEEDED ? 'deadline exceeded before the REST call finished' : 'the REST call was aborted by the caller';
-  return new OperationsError(code, message, { transport: 'rest' });
+  return transportAbortError(code, 'rest');
 }
 
 /** The error for a call that is over before it starts: the signal has fired or the deadline has passed. */

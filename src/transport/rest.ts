@@ -147,7 +147,7 @@ class RestTransport implements Transport {
     try {
       built = buildRequest(route, fields);
     } catch (error) {
-      throw asRestError(OperationsError.from(error, Code.INVALID_ARGUMENT));
+      throw OperationsError.from(error, Code.INVALID_ARGUMENT).withTransport('rest');
     }
     let pool = this.#pool;
     if (pool === undefined) {
@@ -171,8 +171,8 @@ class RestTransport implements Transport {
     try {
       result = await exchange.promise;
     } catch (error) {
-      if (error instanceof OperationsError) throw asRestError(error);
-      throw asRestError(errorFromNetwork(error, 'rest'));
+      if (error instanceof OperationsError) throw error.withTransport('rest');
+      throw errorFromNetwork(error, 'rest');
     }
     const { status } = result;
     if (status >= 200 && status < 300) {
@@ -183,7 +183,7 @@ class RestTransport implements Transport {
     }
     const error = errorFromHttp({ status, headers: result.headers, body: result.bytes })
       ?? new OperationsError(Code.UNKNOWN, `HTTP ${status} from the REST endpoint`, { httpStatus: status });
-    throw asRestError(error);
+    throw error.withTransport('rest');
   }
 
   #send(exchange: RestExchange, pool: Pool, route: Route, built: BuiltRequest, ctx: AttemptContext, auth: Readonly<Record<string, string>>): void {
@@ -209,25 +209,11 @@ function authError(error: unknown): OperationsError {
   return new OperationsError(Code.UNAUTHENTICATED, `could not get credentials for the REST call: ${reason}`, { transport: 'rest', cause: error });
 }
 
-/** The same error marked as having come over REST (validation and status helpers do not know the transport). */
-function asRestError(error: OperationsError): OperationsError {
-  if (error.transport === 'rest') return error;
-  return new OperationsError(error.code, error.rawMessage, {
-    details: error.details,
-    httpStatus: error.httpStatus,
-    transport: 'rest',
-    attempts: error.attempts,
-    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
-    ...(error.reachedServer === undefined ? {} : { reachedServer: error.reachedServer }),
-    ...(error.cause === undefined ? {} : { cause: error.cause }),
-  });
-}
-
 function validate(parse: (input: unknown) => unknown, name: string): void {
   try {
     parse(name);
   } catch (error) {
-    throw asRestError(OperationsError.from(error, Code.INVALID_ARGUMENT));
+    throw OperationsError.from(error, Code.INVALID_ARGUMENT).withTransport('rest');
   }
 }
 
