@@ -89,7 +89,7 @@ export async function writeFreshNames(endpoints: Endpoints, count: number, idPre
   const chunk = 500_000;
   for (let done = 0, part = 0; done < count; done += chunk, part++) {
     const body = { count: Math.min(chunk, count - done), idPrefix: `${idPrefix}${String.fromCharCode(97 + part)}-` };
-    const { names } = (await controlPost(endpoints, '/emulator/operations', body)) as { names: string[] };
+    const { names } = (await controlPost(endpoints, '/emulator/v1/operations', body)) as { names: string[] };
     if (!out.write(`${names.join('\n')}\n`)) await once(out, 'drain');
   }
   out.end();

@@ -80,7 +80,7 @@ export async function runQuotaPlan(plan: QuotaPlan): Promise<QuotaRun> {
     });
     const done = await Promise.all(shards);
     const seconds = Math.max(...done.map(shard => shard.seconds));
-    const stats = await (await fetch(`${emulator.rest}/emulator/stats?names=false`)).json() as { total: number; byCode: Record<string, number> };
+    const stats = await (await fetch(`${emulator.rest}/emulator/v1/stats?names=false`)).json() as { total: number; byCode: Record<string, number> };
     return {
       ...plan,
       seconds,

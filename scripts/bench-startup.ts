@@ -27,7 +27,7 @@ async function timed(args: readonly string[], env: NodeJS.ProcessEnv): Promise<n
 }
 
 export async function measureStartup(emulator: Emulator, runs: number, log: (line: string) => void): Promise<StartupRun[]> {
-  const { names } = (await controlPost(emulator.endpoints, '/emulator/operations', { count: 2 * runs + 2, idPrefix: 'startup-' })) as { names: string[] };
+  const { names } = (await controlPost(emulator.endpoints, '/emulator/v1/operations', { count: 2 * runs + 2, idPrefix: 'startup-' })) as { names: string[] };
   const env = { ...process.env, LRO_CANCEL_EMULATOR_HOST: emulator.endpoints.grpc, LRO_CANCEL_EMULATOR_REST: emulator.endpoints.rest };
   const oneCall = join(DIST_DIR, 'scripts', 'bench-one-call.js');
   // One unmeasured round first, so every case starts with the files in the page cache.

@@ -1,6 +1,6 @@
 /**
  * Degraded-service scenarios anyone can rerun: the real `lro-cancel batch --verify` against the emulator in its own
- * process, with its faults changed while the batch runs (POST /emulator/faults), and every figure read on the
+ * process, with its faults changed while the batch runs (POST /emulator/v1/faults), and every figure read on the
  * emulator's side. Each scenario checks what the README promises: a degraded service slows a batch down; it does not
  * fail names.
  *
@@ -52,15 +52,15 @@ class Control {
   constructor(readonly restUrl: string) {}
 
   async stats(): Promise<{ byMethod: Record<string, number>; byCode: Record<string, number> }> {
-    const response = await fetch(`${this.restUrl}/emulator/stats?names=false`);
+    const response = await fetch(`${this.restUrl}/emulator/v1/stats?names=false`);
     return await response.json() as { byMethod: Record<string, number>; byCode: Record<string, number> };
   }
 
   async faults(settings: Record<string, unknown>): Promise<void> {
-    const response = await fetch(`${this.restUrl}/emulator/faults`, {
+    const response = await fetch(`${this.restUrl}/emulator/v1/faults`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(settings),
     });
-    if (!response.ok) throw new Error(`POST /emulator/faults answered ${response.status}: ${await response.text()}`);
+    if (!response.ok) throw new Error(`POST /emulator/v1/faults answered ${response.status}: ${await response.text()}`);
   }
 }
 

@@ -106,7 +106,7 @@ async function drive(names: readonly string[], call: (name: string) => Promise<v
 
 async function fresh(rest: string, count: number, isEmulator: boolean, prefix: string): Promise<string[]> {
   if (!isEmulator) return Array.from({ length: count }, (_, i) => `projects/demo/locations/global/operations/${prefix}${String(i + 1).padStart(6, '0')}`);
-  const response = await fetch(`${rest}/emulator/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count, idPrefix: prefix }) });
+  const response = await fetch(`${rest}/emulator/v1/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count, idPrefix: prefix }) });
   return ((await response.json()) as { names: string[] }).names;
 }
 
@@ -143,7 +143,7 @@ async function throughput(server: Spawned, isEmulator: boolean): Promise<Through
   const failures = grpcRun.failures + fetchRun.failures + undiciRun.failures;
   if (failures > 0) throw new Error(`failed calls: grpc ${grpcRun.failures}, fetch ${fetchRun.failures}, undici ${undiciRun.failures}`);
   if (isEmulator) {
-    const stats = await (await fetch(`${server.ready.rest}/emulator/stats?names=false`)).json() as { byMethodCode: { CancelOperation: Record<string, number> } };
+    const stats = await (await fetch(`${server.ready.rest}/emulator/v1/stats?names=false`)).json() as { byMethodCode: { CancelOperation: Record<string, number> } };
     const ok = stats.byMethodCode.CancelOperation['OK'] ?? 0;
     if (ok !== 3 * (OPERATIONS + 2000)) throw new Error(`the emulator counted ${ok} OK cancels, expected ${3 * (OPERATIONS + 2000)}`);
   }

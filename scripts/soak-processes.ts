@@ -142,10 +142,10 @@ export class JournalFollower {
   }
 }
 
-/** Per-name cancels received, from `GET /emulator/stats`; undefined when the emulator does not answer. */
+/** Per-name cancels received, from `GET /emulator/v1/stats`; undefined when the emulator does not answer. */
 export async function cancelsByName(restUrl: string): Promise<Map<string, number> | undefined> {
   try {
-    const response = await fetch(`${restUrl}/emulator/stats`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${restUrl}/emulator/v1/stats`, { signal: AbortSignal.timeout(10_000) });
     const stats = await response.json() as { cancels: { byName: Record<string, { received: number }> } };
     return new Map(Object.entries(stats.cancels.byName).map(([name, count]) => [name, count.received]));
   } catch {

@@ -30,7 +30,7 @@ describe('lro-cancel emulator (the CLI)', () => {
       const name = 'projects/demo/locations/global/operations/op-000010';
       const response = await fetch(`${ready.rest}/v1/${name}:cancel`, { method: 'POST', body: '{}' });
       assert.equal(await response.text(), '{}');
-      const stats = await (await fetch(`${ready.rest}/emulator/stats`)).json() as { cancels: { byName: Record<string, unknown> } };
+      const stats = await (await fetch(`${ready.rest}/emulator/v1/stats`)).json() as { cancels: { byName: Record<string, unknown> } };
       assert.deepEqual(stats.cancels.byName[name], { received: 1, afterDone: 0 });
     } finally {
       child.kill('SIGTERM');

@@ -60,17 +60,17 @@ describe('global fault mix and latency jitter', () => {
     assert.equal(faults({ latencyMs: 7 }).delayMs(undefined), 7, 'no jitter: exactly the latency');
   });
 
-  test('the mix and the jitter can be read and changed at run time on /emulator/faults', async () => {
+  test('the mix and the jitter can be read and changed at run time on /emulator/v1/faults', async () => {
     const emulator = await startTestEmulator();
     try {
-      const response = await fetch(`${emulator.restUrl}/emulator/faults`, {
+      const response = await fetch(`${emulator.restUrl}/emulator/v1/faults`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: { UNAVAILABLE: 0.5 }, latencyJitterMs: 3 }),
       });
       assert.equal(response.status, 200);
       const settings = await response.json() as { failMix: Record<string, number>; latencyJitterMs: number };
       assert.deepEqual(settings.failMix, { UNAVAILABLE: 0.5 });
       assert.equal(settings.latencyJitterMs, 3);
-      const bad = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: { UNAVAILABLE: 2 } }) });
+      const bad = await fetch(`${emulator.restUrl}/emulator/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: { UNAVAILABLE: 2 } }) });
       assert.equal(bad.status, 400);
       assert.deepEqual(emulator.faults.failMix, { UNAVAILABLE: 0.5 }, 'a refused update changes nothing');
     } finally {
@@ -115,7 +115,7 @@ describe('global fault mix and latency jitter', () => {
       // Enough load to have reproduced the crash (it took well under 1,000 calls); the machine may be busy, so no more is asked.
       assert.ok(calls > 400, `${calls} calls made`);
       client.close();
-      await fetch(`${ready.rest}/emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: {} }) });
+      await fetch(`${ready.rest}/emulator/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failMix: {} }) });
       client = plainGrpcClient(ready.grpc);
       try {
         assert.equal((await unary<{ name: string }>(client, 'GetOperation', { name: 'projects/demo/locations/global/operations/op-000001' })).name, 'projects/demo/locations/global/operations/op-000001');

@@ -173,15 +173,15 @@ describe('the emulator over REST, driven by plain fetch', () => {
     assert.equal(await (await cancel(name, '{}')).text(), '{}');
   });
 
-  test('GET /emulator/stats shows what reached the server; the control endpoints create and read operations', async () => {
+  test('GET /emulator/v1/stats shows what reached the server; the control endpoints create and read operations', async () => {
     const json = { 'content-type': 'application/json' };
-    const created = await (await fetch(url('/emulator/operations'), { method: 'POST', headers: json, body: JSON.stringify({ count: 2, idPrefix: 'ctl-' }) })).json() as { names: string[] };
+    const created = await (await fetch(url('/emulator/v1/operations'), { method: 'POST', headers: json, body: JSON.stringify({ count: 2, idPrefix: 'ctl-' }) })).json() as { names: string[] };
     assert.equal(created.names.length, 2);
     const [name = ''] = created.names;
-    assert.equal((await fetch(url('/emulator/stats:reset'), { method: 'POST', headers: json })).status, 200);
+    assert.equal((await fetch(url('/emulator/v1/stats:reset'), { method: 'POST', headers: json })).status, 200);
     await cancel(name, '{}');
     await cancel(name, '{}');
-    const stats = await (await fetch(url('/emulator/stats'))).json() as {
+    const stats = await (await fetch(url('/emulator/v1/stats'))).json() as {
       byTransport: { rest: number };
       byMethodCode: { CancelOperation: Record<string, number> };
       cancels: { byName: Record<string, unknown> };
@@ -189,9 +189,9 @@ describe('the emulator over REST, driven by plain fetch', () => {
     assert.equal(stats.byTransport.rest, 2);
     assert.deepEqual(stats.byMethodCode.CancelOperation, { OK: 2 });
     assert.deepEqual(stats.cancels.byName[name], { received: 2, afterDone: 1 });
-    const record = await (await fetch(url(`/emulator/operations/${name}`))).json() as Record<string, unknown>;
+    const record = await (await fetch(url(`/emulator/v1/operations/${name}`))).json() as Record<string, unknown>;
     assert.equal(record['state'], 'cancelled');
-    await googleError(await fetch(url('/emulator/operations'), { method: 'POST', headers: json, body: '{"count": -1}' }), 400, 'INVALID_ARGUMENT');
+    await googleError(await fetch(url('/emulator/v1/operations'), { method: 'POST', headers: json, body: '{"count": -1}' }), 400, 'INVALID_ARGUMENT');
     await googleError(await fetch(url('/emulator/nothing')), 404, 'NOT_FOUND');
   });
 });

@@ -95,9 +95,9 @@ describe('the emulator state file (--state)', () => {
     const again = await spawnEmulator(['--ops', '10', '--state', path]);
     try {
       assert.deepEqual(again.ready, ready);
-      const record = await (await fetch(`${again.ready.rest}/emulator/operations/${NAME(2)}`)).json() as { state: string };
+      const record = await (await fetch(`${again.ready.rest}/emulator/v1/operations/${NAME(2)}`)).json() as { state: string };
       assert.equal(record.state, 'cancelled');
-      const stats = await (await fetch(`${again.ready.rest}/emulator/stats`)).json() as { cancels: { byName: Record<string, unknown> } };
+      const stats = await (await fetch(`${again.ready.rest}/emulator/v1/stats`)).json() as { cancels: { byName: Record<string, unknown> } };
       assert.deepEqual(stats.cancels.byName[NAME(2)], { received: 1, afterDone: 0 });
     } finally {
       assert.equal(await stop(again.child, 'SIGTERM'), 0);

@@ -52,11 +52,11 @@ describe('the emulator against what else runs on the machine', { concurrency: tr
         { 'content-type': 'application/json', origin: 'https://evil.example' },
       ];
       for (const headers of forms) {
-        const response = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', headers, body: '{"failRate": 1}' });
+        const response = await fetch(`${emulator.restUrl}/emulator/v1/faults`, { method: 'POST', headers, body: '{"failRate": 1}' });
         assert.ok([403, 415].includes(response.status), `${JSON.stringify(headers)}: ${response.status}`);
       }
       assert.equal(emulator.faults.failRate, 0, 'the faults are unchanged');
-      const reset = await fetch(`${emulator.restUrl}/emulator/stats:reset`, { method: 'POST', headers: { origin: 'http://evil.example' } });
+      const reset = await fetch(`${emulator.restUrl}/emulator/v1/stats:reset`, { method: 'POST', headers: { origin: 'http://evil.example' } });
       assert.equal(reset.status, 403);
       const cancel = await fetch(`${emulator.restUrl}/v1/${name}:cancel`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body: '' });
       assert.equal(cancel.status, 403, 'the API refuses a cross-site request too');
@@ -64,16 +64,16 @@ describe('the emulator against what else runs on the machine', { concurrency: tr
     });
 
     test('a request addressed to another host name (DNS rebinding) is refused; loopback names and origins are served', async () => {
-      for (const path of ['/emulator/stats', '/emulator/faults', `/v1/${name}`]) {
+      for (const path of ['/emulator/v1/stats', '/emulator/v1/faults', `/v1/${name}`]) {
         const refused = await requestWithHost(`${emulator.restUrl}${path}`, 'rebound.evil.example:80');
         assert.equal(refused.status, 403, `${path}: ${refused.body}`);
         assert.match(refused.body, /not a loopback name/);
       }
       const port = new URL(emulator.restUrl).port;
       for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
-        assert.equal((await requestWithHost(`${emulator.restUrl}/emulator/stats?names=false`, host)).status, 200, host);
+        assert.equal((await requestWithHost(`${emulator.restUrl}/emulator/v1/stats?names=false`, host)).status, 200, host);
       }
-      const allowed = await requestWithHost(`${emulator.restUrl}/emulator/faults`, `localhost:${port}`, 'POST',
+      const allowed = await requestWithHost(`${emulator.restUrl}/emulator/v1/faults`, `localhost:${port}`, 'POST',
         { 'content-type': 'application/json; charset=utf-8', origin: `http://localhost:${port}` }, '{"latencyMs": 0}');
       assert.equal(allowed.status, 200, allowed.body);
     });
@@ -111,7 +111,7 @@ describe('the emulator against what else runs on the machine', { concurrency: tr
       const full = await startTestEmulator({ ops: 20_000_000 });
       try {
         assert.throws(() => full.createOperations({ count: 1 }), /holds at most 20000000 operations/);
-        const response = await fetch(`${full.restUrl}/emulator/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 1000000}' });
+        const response = await fetch(`${full.restUrl}/emulator/v1/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 1000000}' });
         assert.equal(response.status, 400);
       } finally {
         await full.close();

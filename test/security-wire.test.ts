@@ -140,7 +140,7 @@ describe('the emulator refuses what is too big or malformed, and keeps serving',
       assert.equal(((await response.json()) as { error: { status: string } }).error.status, 'INVALID_ARGUMENT');
     }
     for (const body of ['{', '[]', '['.repeat(200_000), '{"failRate": "x"}', '{"failMix": {"UNAVAILABLE": 7}}']) {
-      const response = await fetch(`${emulator.restUrl}/emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${emulator.restUrl}/emulator/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       assert.equal(response.status, 400, JSON.stringify(body.slice(0, 20)));
     }
     assert.equal(emulator.faults.failRate, 0);
@@ -155,7 +155,7 @@ describe('the emulator refuses what is too big or malformed, and keeps serving',
     const stuck = rawRequest(port, `POST /v1/${name}:cancel HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n\r\n`, '{"partial', true);
     await stillServes();
     assert.equal(await new Promise(resolve => {
-      const req = httpRequest(`${emulator.restUrl}/emulator/stats?names=false`, res => { res.resume(); resolve(res.statusCode); });
+      const req = httpRequest(`${emulator.restUrl}/emulator/v1/stats?names=false`, res => { res.resume(); resolve(res.statusCode); });
       req.end();
     }), 200);
     void stuck;

@@ -121,13 +121,13 @@ export function buildEmulatorCommand(): Command {
       '  x-emulator-delay-ms: 200                        wait before serving this call',
       '',
       'Control endpoints on the REST port:',
-      '  GET /emulator/stats[?names=false]   POST /emulator/stats:reset',
-      '  POST /emulator/operations {"count":N,"parent":...,"idPrefix":...,"doneFraction":...,"durationMs":...,"uncancellableFraction":...}',
-      '  GET /emulator/operations/{name}     GET|POST /emulator/faults {"failRate":...,"failCode":...,...}',
+      '  GET /emulator/v1/stats[?names=false]   POST /emulator/v1/stats:reset',
+      '  POST /emulator/v1/operations {"count":N,"parent":...,"idPrefix":...,"doneFraction":...,"durationMs":...,"uncancellableFraction":...}',
+      '  GET /emulator/v1/operations/{name}     GET|POST /emulator/v1/faults {"failRate":...,"failCode":...,...}',
     ].join('\n'))
     .option('--grpc-port <port>', 'gRPC port (default: the --state file\'s, else 0: any free port)', integer(0, 65535))
     .option('--rest-port <port>', 'REST port (default: the --state file\'s, else 0: any free port)', integer(0, 65535))
-    .option('--ops <n>', 'operations seeded under projects/demo/locations/global (op-000001, ...)', integer(0, MAX_SEED_OPS), 100)
+    .option('--ops <n>', 'operations seeded under projects/demo/locations/global (op-000001, ...), as startEmulator({ops}) does', integer(0, MAX_SEED_OPS), 0)
     .option('--done-fraction <f>', 'share of seeded operations already done', fraction, 0)
     .option('--duration-ms <ms>', 'a running operation completes by itself this long after creation', integer(0, Number.MAX_SAFE_INTEGER), 600_000)
     .option('--uncancellable-fraction <f>', 'share that completes with a response despite a cancel', fraction, 0)

@@ -14,17 +14,19 @@ export interface ControlTarget {
   /** What reached the server so far (a copy). */
   stats(): EmulatorStats;
   resetStats(): void;
-  /** Creates fresh operations and returns their names in creation (= ListOperations) order. Throws RangeError on a bad spec. */
+  /** Creates fresh operations and returns their names in creation (= ListOperations) order. Throws INVALID_ARGUMENT on a bad spec. */
   createOperations(spec: CreateOperationsSpec): string[];
   /** The stored record for a name, deleted ones included; undefined when the store never held it. */
   getOperation(name: string): OperationRecord | undefined;
-  /** Changes fault settings while running: fields given replace, fields left out stay. Throws RangeError on a bad one. */
+  /** Changes fault settings while running: fields given replace, fields left out stay. Throws INVALID_ARGUMENT on a bad one. */
   setFaults(update: FaultSettings): void;
   /** The fault settings in force now. */
   readonly faults: ResolvedFaults;
 }
 
-const OPERATIONS_PREFIX = '/emulator/operations/';
+/** Every control endpoint is under this prefix, so a later emulator can change them under another version. */
+export const CONTROL_PREFIX = '/emulator/v1';
+const OPERATIONS_PREFIX = `${CONTROL_PREFIX}/operations/`;
 
 /** Reads a JSON object body; throws ApiError INVALID_ARGUMENT (or 413) naming the problem. */
 async function jsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -41,7 +43,7 @@ async function jsonObject(req: IncomingMessage): Promise<Record<string, unknown>
   return value as Record<string, unknown>;
 }
 
-/** RangeError and the library's validation errors become INVALID_ARGUMENT with their message. */
+/** A bad spec or setting (the project's INVALID_ARGUMENT) becomes a 400 with its message. */
 function badInput(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const message = error instanceof Error ? ('rawMessage' in error ? String(error.rawMessage) : error.message) : String(error);
@@ -49,19 +51,19 @@ function badInput(error: unknown): ApiError {
 }
 
 /**
- * `/emulator/...` on the REST port, so an emulator in another process (the CLI) can be driven by benchmarks and
- * scripts: `GET /emulator/stats[?names=false]`, `POST /emulator/stats:reset`, `POST /emulator/operations` (a
- * CreateOperationsSpec, answers `{"names": [...]}`), `GET /emulator/operations/{name}` (the raw record),
- * `GET|POST /emulator/faults` (read or change the fault settings). Not counted in the stats; no auth, no faults.
+ * `/emulator/v1/...` on the REST port, so an emulator in another process (the CLI) can be driven by benchmarks and
+ * scripts: `GET /emulator/v1/stats[?names=false]`, `POST /emulator/v1/stats:reset`, `POST /emulator/v1/operations` (a
+ * CreateOperationsSpec, answers `{"names": [...]}`), `GET /emulator/v1/operations/{name}` (the raw record),
+ * `GET|POST /emulator/v1/faults` (read or change the fault settings). Not counted in the stats; no auth, no faults.
  * A POST must be `application/json` (415 otherwise), and like every request it must come with a loopback `Host` and
  * no foreign `Origin` (browser-guard.ts): a web page cannot change the faults of an emulator it finds on the machine.
  */
 export function controlHandler(target: ControlTarget): ControlHandler {
   // A handler's string result is sent as is (already JSON); anything else is serialized.
   const routes: Record<string, Partial<Record<string, (req: IncomingMessage, query: URLSearchParams) => Promise<unknown> | unknown>>> = {
-    '/emulator/stats': { GET: (_req, query) => statsJson(target.stats(), query.get('names') !== 'false') },
-    '/emulator/stats:reset': { POST: () => { target.resetStats(); return {}; } },
-    '/emulator/operations': {
+    [`${CONTROL_PREFIX}/stats`]: { GET: (_req, query) => statsJson(target.stats(), query.get('names') !== 'false') },
+    [`${CONTROL_PREFIX}/stats:reset`]: { POST: () => { target.resetStats(); return {}; } },
+    [`${CONTROL_PREFIX}/operations`]: {
       POST: async req => {
         const spec = await jsonObject(req);
         try {
@@ -71,7 +73,7 @@ export function controlHandler(target: ControlTarget): ControlHandler {
         }
       },
     },
-    '/emulator/faults': {
+    [`${CONTROL_PREFIX}/faults`]: {
       GET: () => target.faults,
       POST: async req => {
         const update = await jsonObject(req);
@@ -103,7 +105,7 @@ export function controlHandler(target: ControlTarget): ControlHandler {
         return sendJson(res, 200, JSON.stringify(record));
       }
       const handlers = routes[path];
-      if (handlers === undefined) throw new ApiError(Code.NOT_FOUND, `No control endpoint ${path.slice(0, 200)}.`);
+      if (handlers === undefined) throw new ApiError(Code.NOT_FOUND, `No control endpoint ${path.slice(0, 200)}; they are under ${CONTROL_PREFIX}/.`);
       const handler = handlers[method];
       if (handler === undefined) {
         res.setHeader('allow', Object.keys(handlers).join(', '));

@@ -101,7 +101,7 @@ class RunningEmulator extends EmulatorState implements Emulator {
 
 /**
  * Starts the emulator of google.longrunning.Operations: gRPC, and the REST surface of cloudaicompanion v1 (routes
- * compiled from its google.api.http rules), both on 127.0.0.1 over one in-memory store. Throws RangeError naming a
+ * compiled from its google.api.http rules), both on 127.0.0.1 over one in-memory store. Throws OperationsError INVALID_ARGUMENT naming a
  * bad option.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

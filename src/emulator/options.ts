@@ -1,9 +1,10 @@
-import { codeFromName, type CodeName } from '../code.js';
+import { Code, codeFromName, type CodeName } from '../code.js';
+import { OperationsError } from '../errors.js';
 import { METHODS, type Method } from './methods.js';
 
 /**
  * Faults the emulator injects into every API call (never into the `/emulator/` control endpoints). They can be changed
- * while it runs (`Emulator.setFaults`, `POST /emulator/faults`); per-request headers add to them.
+ * while it runs (`Emulator.setFaults`, `POST /emulator/v1/faults`); per-request headers add to them.
  */
 export interface FaultSettings {
   /**
@@ -135,8 +136,9 @@ export const MAX_CREATE_COUNT = 1_000_000;
 /** Cap on `ops` (seeded at start, no names returned): records take about 17 bytes each with their counters. */
 export const MAX_SEED_OPS = 20_000_000;
 
+/** A bad option is the project's one error, INVALID_ARGUMENT, naming the option, what was expected and what came. */
 function check(ok: boolean, field: string, value: unknown, expected: string): void {
-  if (!ok) throw new RangeError(`emulator option ${field}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
+  if (!ok) throw new OperationsError(Code.INVALID_ARGUMENT, `emulator option ${field}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
 }
 
 export function checkFraction(field: string, value: number): number {
@@ -181,7 +183,7 @@ function checkCodeName(field: string, value: string): CodeName {
   return value as CodeName;
 }
 
-/** Applies `update` over `current`: keys present replace, keys absent stay. Throws RangeError naming a bad field. */
+/** Applies `update` over `current`: keys present replace, keys absent stay. Throws OperationsError INVALID_ARGUMENT naming a bad field. */
 export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): ResolvedFaults {
   return {
     failRate: checkFraction('failRate', update.failRate ?? current?.failRate ?? 0),
@@ -214,7 +216,7 @@ function checkStateFile(path: string | undefined): string | undefined {
   return path;
 }
 
-/** Fills every default once; throws RangeError naming the option and the value received. */
+/** Fills every default once; throws OperationsError INVALID_ARGUMENT naming the option and the value received. */
 export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
   return {
     ...resolveFaults(options),

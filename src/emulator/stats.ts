@@ -199,7 +199,7 @@ export class StatsRecorder {
   }
 }
 
-/** The stats as JSON for `GET /emulator/stats` (the name map becomes an object; `names: false` leaves it out). */
+/** The stats as JSON for `GET /emulator/v1/stats` (the name map becomes an object; `names: false` leaves it out). */
 export function statsJson(stats: EmulatorStats, names: boolean): string {
   const { cancels, ...rest } = stats;
   const byName = names ? Object.fromEntries(cancels.byName) : undefined;

@@ -1,3 +1,5 @@
+import { Code } from '../code.js';
+import { OperationsError } from '../errors.js';
 import { parseParentName } from '../names.js';
 import { NameIndex, formatId, isValidPrefix, type Block } from './name-index.js';
 import { MAX_CREATE_COUNT, MAX_SEED_OPS, checkFraction, checkInteger } from './options.js';
@@ -31,7 +33,7 @@ export type CreateDefaults = Required<Pick<CreateOperationsSpec, 'doneFraction' 
 /** What a CancelOperation did to a record. */
 export type CancelEffect = 'cancelled' | 'completed' | 'unchanged';
 
-/** One record as the store holds it, for tests and `GET /emulator/operations/{name}`. */
+/** One record as the store holds it, for tests and `GET /emulator/v1/operations/{name}`. */
 export interface OperationRecord {
   readonly name: string;
   readonly done: boolean;
@@ -54,7 +56,7 @@ export interface StoreState {
 export const DEFAULT_PARENT = 'projects/demo/locations/global';
 /**
  * The most operations one store holds, seeded and created together (about 17 bytes each in the arrays, 340 MB at the
- * limit): `POST /emulator/operations` in a loop must not grow an emulator until the machine runs out of memory.
+ * limit): `POST /emulator/v1/operations` in a loop must not grow an emulator until the machine runs out of memory.
  */
 export const MAX_STORED_OPERATIONS = MAX_SEED_OPS;
 const DELETED = 1;
@@ -81,16 +83,16 @@ export class OperationStore {
     return this.names.size;
   }
 
-  /** Creates the operations and returns the first record index; throws RangeError naming a bad spec field. */
+  /** Creates the operations and returns the first record index; throws INVALID_ARGUMENT naming a bad spec field. */
   create(spec: CreateOperationsSpec, nowMs: number, maxCount = MAX_CREATE_COUNT): number {
     const count = checkInteger('count', spec.count, 0, maxCount);
     if (this.names.size + count > MAX_STORED_OPERATIONS) {
-      throw new RangeError(`count: the emulator holds at most ${MAX_STORED_OPERATIONS} operations and has ${this.names.size}; ${count} more do not fit`);
+      throw new OperationsError(Code.INVALID_ARGUMENT, `count: the emulator holds at most ${MAX_STORED_OPERATIONS} operations and has ${this.names.size}; ${count} more do not fit`);
     }
     const parent = parseParentName(spec.parent ?? DEFAULT_PARENT).name;
     const prefix = spec.idPrefix ?? 'op-';
     if (typeof prefix !== 'string' || !isValidPrefix(prefix)) {
-      throw new RangeError(`idPrefix: expected up to 200 of [A-Za-z0-9_.~-] not ending in a digit, got ${JSON.stringify(prefix)}`);
+      throw new OperationsError(Code.INVALID_ARGUMENT, `idPrefix: expected up to 200 of [A-Za-z0-9_.~-] not ending in a digit, got ${JSON.stringify(prefix)}`);
     }
     const doneFraction = checkFraction('doneFraction', spec.doneFraction ?? this.defaults.doneFraction);
     const durationMs = checkInteger('durationMs', spec.durationMs ?? this.defaults.durationMs, 0, Number.MAX_SAFE_INTEGER);
