@@ -13,7 +13,7 @@ export { Code, codeName, codeFromName, httpStatusOf } from './code.js';
 export type { CodeName } from './code.js';
 export { parseOperationName, parseParentName, OPERATION_NAME_FORM, PARENT_NAME_FORM } from './names.js';
 export type { OperationName, ParentName } from './names.js';
-export type { ListOperationsPage, Operation, OperationStatus } from './transport/transport.js';
+export type { AnyMessage, ListOperationsPage, Operation, OperationStatus } from './transport/transport.js';
 export type { RetryOptions } from './policy/retry-policy.js';
 export type { AdaptiveBudgetOptions, RetryBudgetOptions, TokenBudgetOptions } from './policy/retry-budget.js';
 export { DEFAULT_RETRY_POLICY } from './policy/retry-policy.js';

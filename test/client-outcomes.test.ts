@@ -150,3 +150,24 @@ describe('a server without cancellation', () => {
     });
   }
 });
+
+describe('an operation reads the same on both wires', () => {
+  test("a completed operation's response is one AnyMessage shape: the same @type and fields over gRPC and REST", async () => {
+    const emulator = await startTestEmulator();
+    try {
+      const [name = ''] = emulator.createOperations({ count: 1, doneFraction: 1 });
+      const seen = [];
+      for (const wire of WIRES) {
+        seen.push(await withClient(clientFor(emulator, wire), client => client.get(name)));
+      }
+      const [grpc, rest] = seen;
+      assert.equal(grpc?.response?.['@type'], 'type.googleapis.com/google.protobuf.Empty');
+      assert.equal(rest?.response?.['@type'], grpc?.response?.['@type']);
+      assert.deepEqual(grpc?.response?.fields, {});
+      assert.deepEqual(rest?.response?.fields, grpc?.response?.fields, 'decoded fields on both wires');
+      assert.equal(typeof grpc?.response?.bytes, 'string', 'gRPC keeps the bytes it carried');
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * being an error fails the build). test/exports.test.ts guards the runtime names.
  */
 import type {
-  AdaptiveBudgetOptions, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
+  AdaptiveBudgetOptions, AnyMessage, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
   CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, ErrorDetail, HttpRule, ListOperationsPage,
   ListOptions, Operation, OperationName, OperationStatus, ParentName, RetryBudgetOptions, RetryOptions, ServiceProfile,
   TokenBudgetOptions, TransportChoice, TransportName, WaitOptions,
@@ -18,7 +18,7 @@ import type { BatchCallOptions } from '../src/index.js';
 
 /** Every public type, used once, so an unused import cannot hide a missing one. */
 export type PublicTypes = [
-  AdaptiveBudgetOptions, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
+  AdaptiveBudgetOptions, AnyMessage, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
   CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, ErrorDetail, HttpRule, ListOperationsPage,
   ListOptions, Operation, OperationName, OperationStatus, ParentName, RetryBudgetOptions, RetryOptions, ServiceProfile,
   TokenBudgetOptions, TransportChoice, TransportName, WaitOptions, ResolvedCancellerOptions, AttemptGate, BatchCallOptions,

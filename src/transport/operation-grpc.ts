@@ -1,6 +1,5 @@
-import type { ErrorDetail } from '../errors.js';
 import { decodeAny } from '../status/details.js';
-import type { Operation, OperationStatus } from './transport.js';
+import type { AnyMessage, Operation, OperationStatus } from './transport.js';
 
 /** google.protobuf.Any as @grpc/proto-loader hands it over with google-gax's default options. */
 interface GrpcAny {
@@ -18,15 +17,20 @@ export interface GrpcOperation {
   readonly response?: GrpcAny | null;
 }
 
-function anyToDetail(any: GrpcAny | null | undefined): ErrorDetail | undefined {
+/** The one AnyMessage shape: the bytes as they came, and the fields when this library knows the type. */
+function anyMessage(any: GrpcAny | null | undefined): AnyMessage | undefined {
   if (any === null || any === undefined) return undefined;
-  return decodeAny(any);
+  const { '@type': type, value, ...fields } = decodeAny(any);
+  const bytes = any.value instanceof Uint8Array ? Buffer.from(any.value.buffer, any.value.byteOffset, any.value.byteLength).toString('base64') : undefined;
+  // decodeAny keeps the bytes in `value` only when it could not decode them.
+  const decoded = value === undefined || Object.keys(fields).length > 0;
+  return { '@type': type, ...(decoded ? { fields } : {}), ...(bytes === undefined ? {} : { bytes }) };
 }
 
 /** The one Operation shape from a gRPC response; fields proto-loader filled with defaults stay absent. */
 export function operationFromGrpc(op: GrpcOperation): Operation {
-  const metadata = anyToDetail(op.metadata);
-  const response = anyToDetail(op.response);
+  const metadata = anyMessage(op.metadata);
+  const response = anyMessage(op.response);
   let error: OperationStatus | undefined;
   if (op.error !== null && op.error !== undefined) {
     error = {

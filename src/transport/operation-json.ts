@@ -1,7 +1,7 @@
 import { Code } from '../code.js';
 import type { ErrorDetail } from '../errors.js';
 import { OperationsError } from '../errors.js';
-import type { ListOperationsPage, Operation, OperationStatus } from './transport.js';
+import type { AnyMessage, ListOperationsPage, Operation, OperationStatus } from './transport.js';
 
 /**
  * proto3 JSON (https://protobuf.dev/programming-guides/json/) of google.longrunning messages into the one Operation
@@ -71,6 +71,12 @@ function optionalString(object: Record<string, unknown>, field: string, what: st
 }
 
 /** An Any in proto3 JSON: an object with a string `@type`; its other fields are the message's own. */
+/** An Any of an operation (metadata, response) in the one AnyMessage shape: its fields, as the server decoded them. */
+function anyMessage(value: unknown, what: string, field: string): AnyMessage {
+  const { '@type': type, ...fields } = any(value, what, field);
+  return { '@type': type, fields };
+}
+
 function any(value: unknown, what: string, field: string): ErrorDetail {
   if (!isObject(value)) throw malformed(what, `"${field}" is ${kindOf(value)}, expected an object with "@type"`);
   if (typeof value['@type'] !== 'string' || value['@type'] === '') throw malformed(what, `"${field}" has no "@type" string`);
@@ -112,13 +118,13 @@ export function operationFromJson(value: unknown, what = 'Operation'): Operation
   const hasResponse = rawResponse !== undefined && rawResponse !== null;
   if (hasError && hasResponse) throw malformed(what, '"error" and "response" are both set (they are one oneof)');
   const rawMetadata = value['metadata'];
-  const metadata = rawMetadata === undefined || rawMetadata === null ? undefined : any(rawMetadata, what, 'metadata');
+  const metadata = rawMetadata === undefined || rawMetadata === null ? undefined : anyMessage(rawMetadata, what, 'metadata');
   return {
     name,
     done: rawDone === true,
     ...(metadata === undefined ? {} : { metadata }),
     ...(hasError ? { error: status(rawError, what) } : {}),
-    ...(hasResponse ? { response: any(rawResponse, what, 'response') } : {}),
+    ...(hasResponse ? { response: anyMessage(rawResponse, what, 'response') } : {}),
   };
 }
 

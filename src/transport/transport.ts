@@ -2,17 +2,29 @@ import type { ErrorDetail, TransportName } from '../errors.js';
 import type { AttemptContext } from '../policy/retry.js';
 
 /**
- * google.longrunning.Operation in one shape for both transports. `metadata` and `response` are google.protobuf.Any in
- * proto3 JSON form: REST gives the fields, gRPC gives `{"@type", "value"}` with the bytes base64-encoded (this library
- * does not know the API-specific message types).
+ * A google.protobuf.Any in one shape whichever wire brought it, so a client that `auto` moves from gRPC to REST
+ * mid-run reads the same fields: `fields` whenever the message could be decoded (always over REST, where the server
+ * sends proto3 JSON; over gRPC for the types this library carries: google.protobuf, google.rpc, google.longrunning),
+ * and `bytes` (base64) when the wire carried bytes (gRPC). An API's own message type arrives with `fields` over REST
+ * and with `bytes` only over gRPC: the library does not carry every API's protos.
  */
+export interface AnyMessage {
+  /** `type.googleapis.com/{full message name}`. */
+  readonly '@type': string;
+  /** The message in proto3 JSON form (`{}` for google.protobuf.Empty). */
+  readonly fields?: Readonly<Record<string, unknown>>;
+  /** The serialized message, base64. */
+  readonly bytes?: string;
+}
+
+/** google.longrunning.Operation in one shape for both transports. */
 export interface Operation {
   readonly name: string;
   readonly done: boolean;
-  readonly metadata?: ErrorDetail;
+  readonly metadata?: AnyMessage;
   /** Set when the operation ended in an error; `code` 1 (CANCELLED) is a successful cancellation. */
   readonly error?: OperationStatus;
-  readonly response?: ErrorDetail;
+  readonly response?: AnyMessage;
 }
 
 /** google.rpc.Status as an operation carries it. */
