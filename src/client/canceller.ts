@@ -13,7 +13,7 @@ import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
 import type { ListOperationsPage, Operation, Transport } from '../transport/transport.js';
 import { authHeaders, grpcCallCredentials } from './credentials.js';
-import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelResult } from './outcome.js';
+import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelNotAccepted, type CancelResult } from './outcome.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
 import { pollUntilDone, stillRunningError } from './poll.js';
 import { VERSION } from '../version.js';
@@ -79,6 +79,20 @@ function checkCallOptions(options: CallOptions & { readonly verifyTimeoutMs?: nu
   if (options.verifyTimeoutMs !== undefined) checkNumber('verifyTimeoutMs', options.verifyTimeoutMs, POSITIVE_OR_INFINITE);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', options.signal);
   checkCallHeaders(options.headers);
+}
+
+/**
+ * The start of a per-operation call: options that are wrong whatever the operation throw; a malformed name is that
+ * operation's `invalid` result (nothing is sent); undefined when the call may go on.
+ */
+function checkedCall(name: string, options: CancelOptions, started: number): CancelNotAccepted | undefined {
+  checkCallOptions(options);
+  try {
+    assertOperationName(name);
+    return undefined;
+  } catch (error) {
+    return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', now() - started);
+  }
 }
 
 /** Codes a verifying read is repeated for, until the verify timeout: the service was there, just not able to answer. */
@@ -173,13 +187,9 @@ export class Canceller {
    * options that are wrong whatever the operation (INVALID_ARGUMENT naming the option).
    */
   async cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
-    checkCallOptions(options);
     const started = now();
-    try {
-      assertOperationName(name);
-    } catch (error) {
-      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', now() - started);
-    }
+    const invalid = checkedCall(name, options, started);
+    if (invalid !== undefined) return invalid;
     const policy = this.#policy(options.retry);
     const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
     let served;
@@ -211,13 +221,9 @@ export class Canceller {
    * cancel; no cancel is sent, so the result's `attempts` is empty. Never throws for a per-operation failure.
    */
   async verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
-    checkCallOptions(options);
     const started = now();
-    try {
-      assertOperationName(name);
-    } catch (error) {
-      return resultFromError(name, OperationsError.from(error).withAttempts([]), 'invalid', now() - started);
-    }
+    const invalid = checkedCall(name, options, started);
+    if (invalid !== undefined) return invalid;
     const requested: CancelAccepted = {
       name, accepted: true, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: undefined, attempts: [],
       outcome: 'requested', latencyMs: 0,
