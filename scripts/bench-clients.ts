@@ -91,7 +91,7 @@ interface GaxOperationsClient {
   close(): void;
 }
 
-/** google-gax 5's own OperationsClient over gRPC, built as test/emulator-gax.test.ts builds it. */
+/** google-gax 6's own OperationsClient over gRPC, built as test/emulator-gax.test.ts builds it. */
 async function gaxGrpc(endpoints: Endpoints): Promise<BenchClient> {
   process.env['METADATA_SERVER_DETECTION'] = 'none';
   const gax = await import('google-gax');
@@ -102,7 +102,7 @@ async function gaxGrpc(endpoints: Endpoints): Promise<BenchClient> {
 }
 
 /**
- * google-gax 5's OperationsClient with its REST fallback, as a generated cloudaicompanion v1 client sets it up:
+ * google-gax 6's OperationsClient with its REST fallback, as a generated cloudaicompanion v1 client sets it up:
  * `gax.fallback.lro({protoJson, httpRules})` over gax's own operations protos with the v1 http rules, plain http to
  * the emulator. Its stub sends through the auth client's `fetch`; an OAuth2Client holding a fixed token stands in
  * for ADC (the emulator ignores the token), so the figures include what gax does with credentials on every call.

@@ -20,8 +20,8 @@ const LABELS: Record<ClientName, string> = {
   'ours-auto': 'lro-cancel, auto',
   'grpc-js': 'plain grpc-js stub (gRPC limit)',
   'grpc-js-same-wire': 'grpc-js stub + our headers and deadline',
-  'gax-grpc': 'google-gax 5 OperationsClient, gRPC',
-  'gax-rest': 'google-gax 5 OperationsClient, REST fallback',
+  'gax-grpc': 'google-gax 6 OperationsClient, gRPC',
+  'gax-rest': 'google-gax 6 OperationsClient, REST fallback',
   undici: 'plain undici, keep-alive (REST limit)',
 };
 

@@ -1,11 +1,28 @@
-// Cheap guards that run in `npm test` after the type-check (the build): no focused or skipped-by-accident tests,
-// no circular imports in src/, no console output from library code outside cli/, emulator/ and scripts.
+// Cheap guards that run in `npm test` after the type-check (the build): the Node running the suite is one the package
+// supports, no focused or skipped-by-accident tests, no circular imports in src/, no console output from library code
+// outside cli/, emulator/ and scripts.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const problems = [];
+
+// npm scripts run on node_modules/.bin/node (the `node` devDependency) ahead of the machine's own Node. When that is
+// missing (its install script did not run), the suite would quietly run on whatever Node is on PATH.
+const engines = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')).engines.node;
+const floor = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(engines);
+if (floor === null) problems.push(`package.json engines.node is "${engines}"; this check reads only ">=X.Y.Z"`);
+else {
+  const running = process.versions.node.split('.').map(Number);
+  const wanted = floor.slice(1).map(Number);
+  const index = running.findIndex((part, i) => part !== wanted[i]);
+  if (index !== -1 && (running[index] ?? 0) < (wanted[index] ?? 0)) {
+    problems.push(`running on Node ${process.version}, but package.json engines.node is "${engines}": npm scripts use ` +
+      'node_modules/.bin/node from the `node` devDependency; run `npm install` (its install script must be allowed: ' +
+      '"allowScripts" in package.json) or put a supported Node first on PATH');
+  }
+}
 
 function walk(dir) {
   const out = [];
@@ -59,4 +76,4 @@ if (problems.length > 0) {
   console.error(`check: ${problems.length} problem(s)\n${problems.map(p => `  - ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`check: ${srcFiles.length} source files, no focused tests, no circular imports`);
+console.log(`check: Node ${process.version}, ${srcFiles.length} source files, no focused tests, no circular imports`);

@@ -53,8 +53,11 @@ let loaded: LoadedProtos | undefined;
 /**
  * google-gax's GrpcClient, whose loadProtoJSON is gax's own loader (proto-loader with gax's options, then grpc-js).
  * Taken from gax's grpc module next to its index when it is there: the index also loads gax's LRO, IAM, locations
- * and fallback clients, about 30 ms of every CLI start that this package never uses. Required here rather than
- * imported at the top so that commands which never call (help, the emulator's CLI parsing) load none of it.
+ * and fallback clients, about 35 ms of every CLI start (gax 6, Node 24) that this package never uses. gax's "exports"
+ * do not list build/src/grpc.js, so it is required by absolute path, which "exports" do not govern. A gax release
+ * that moves it falls back to the index (slower, still right); test/protos.test.ts fails when that happens. Required
+ * here rather than imported at the top so that commands which never call (help, the emulator's CLI parsing) load none
+ * of it.
  */
 function gaxGrpcClient(): GaxGrpcClient {
   const require = createRequire(import.meta.url);

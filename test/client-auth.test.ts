@@ -62,6 +62,21 @@ for (const wire of WIRES) {
       });
     });
 
+    test('a google-auth-library 11 client, whose getRequestHeaders returns fetch Headers, authenticates the cancel', async () => {
+      // grpc-js's own createFromGoogleCredential reads these Headers with Object.keys, finds nothing and sends the call
+      // without a token; this test is what fails if the gRPC wire ever goes back to it.
+      const { OAuth2Client } = await import('google-auth-library');
+      const oauth = new OAuth2Client();
+      oauth.setCredentials({ access_token: GOOD, expiry_date: Date.now() + 3_600_000 });
+      assert.ok(await oauth.getRequestHeaders() instanceof Headers);
+      const [name] = emulator.createOperations({ count: 1 });
+      await withClient(clientFor(emulator, wire, { credentials: oauth }), async client => {
+        const result = await client.cancel(name as string, { verify: true });
+        assert.equal(result.outcome, 'cancelled');
+        assert.doesNotMatch(everyRendering(result), /good-token/);
+      });
+    });
+
     test('a credentials failure is UNAUTHENTICATED, sends nothing, and never shows the secret', async () => {
       const [name] = emulator.createOperations({ count: 1 });
       const before = emulator.stats().total;

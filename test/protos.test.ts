@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { CLOUDAICOMPANION_V1, loadProtos, profileFor } from '../src/protos.js';
 
@@ -14,6 +15,32 @@ describe('the compiled protos', () => {
     for (const method of ['CancelOperation', 'GetOperation', 'ListOperations', 'DeleteOperation']) {
       assert.equal(service[method]?.path, `/google.longrunning.Operations/${method}`);
     }
+  });
+
+  test('google-gax\'s GrpcClient comes from its grpc module without loading gax\'s index, and is the class the index exports', () => {
+    // src/protos.ts takes build/src/grpc.js by file path (gax's "exports" do not list it) to skip the index's LRO, IAM
+    // and fallback clients at every CLI start. A gax release that moves the file makes protos.ts fall back to the
+    // index, which works but slowly; this is the test that notices. A fresh process, loaded as this test is.
+    const loaders = process.execArgv.flatMap((flag, i, all) =>
+      (flag === '--require' || flag === '--import') && all[i + 1] !== undefined ? [flag, all[i + 1] as string] : []);
+    const code = `const { createRequire } = await import('node:module');
+      const protos = await import(process.env.PROTOS_MODULE);
+      protos.loadProtos();
+      const require = createRequire(process.env.PROTOS_MODULE);
+      const index = require.resolve('google-gax');
+      const grpcModule = require('node:path').join(require('node:path').dirname(index), 'grpc.js');
+      const report = { indexLoaded: index in require.cache, grpcModuleLoaded: grpcModule in require.cache };
+      const gax = require(index);
+      report.sameGrpcClient = require.cache[grpcModule]?.exports.GrpcClient === gax.GrpcClient;
+      report.sameProtobuf = protos.protobuf.Root === gax.protobuf.Root;
+      process.stdout.write(JSON.stringify({ report, version: gax.version }));`;
+    const out = execFileSync(process.execPath, [...loaders, '--input-type=module', '-e', code], {
+      env: { ...process.env, PROTOS_MODULE: new URL('../src/protos.js', import.meta.url).href },
+      encoding: 'utf8',
+    });
+    const { report, version } = JSON.parse(out) as { report: unknown; version: string };
+    assert.deepEqual(report, { indexLoaded: false, grpcModuleLoaded: true, sameGrpcClient: true, sameProtobuf: true },
+      `google-gax ${version}: build/src/grpc.js is no longer where src/protos.ts finds GrpcClient, or no longer its home`);
   });
 
   test('an Operation round-trips through the service\'s serializers with its error status intact', () => {

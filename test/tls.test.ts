@@ -112,6 +112,20 @@ describe('TLS to a server with a self-signed certificate', { skip: available ? f
         await canceller.close();
       }
     });
+
+    test(`${transport}: a google-auth-library 11 client's token (fetch Headers) travels inside TLS too`, async () => {
+      const { OAuth2Client } = await import('google-auth-library');
+      const oauth = new OAuth2Client();
+      oauth.setCredentials({ access_token: `${TOKEN}-oauth2`, expiry_date: Date.now() + 3_600_000 });
+      const canceller = client(transport, { caCertificate: cert.toString('utf8'), credentials: oauth });
+      try {
+        const result = await canceller.cancel(NAME);
+        assert.equal(result.outcome, 'requested', result.error?.message);
+        assert.equal(seen[transport].at(-1), `Bearer ${TOKEN}-oauth2`);
+      } finally {
+        await canceller.close();
+      }
+    });
   }
 
   test('a CA that is not the signer is refused too', async () => {

@@ -36,7 +36,7 @@ export function applicationDefaultCredentials(options: AdcOptions): AuthHeaderSo
   };
 }
 
-/** google-auth-library 10 returns a fetch `Headers`; older clients a plain record. Both become a lower-case record. */
+/** google-auth-library 10 and 11 return a fetch `Headers`; older clients a plain record. Both become a lower-case record. */
 function toRecord(headers: Headers | Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
@@ -109,7 +109,8 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
 
 /**
  * gRPC call credentials over the same source. grpc-js's own `createFromGoogleCredential` reads the headers with
- * `Object.keys`, which finds nothing in google-auth-library 10's `Headers`, so calls would go out unauthenticated.
+ * `Object.keys`, which finds nothing in the `Headers` of google-auth-library 10 and 11, so calls would go out
+ * unauthenticated (test/tls.test.ts makes a gRPC call over TLS with a real google-auth-library client).
  */
 export function grpcCallCredentials(source: AuthHeaderSource): grpc.CallCredentials {
   return grpc.credentials.createFromMetadataGenerator((params, callback) => {
