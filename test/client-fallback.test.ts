@@ -5,17 +5,9 @@ import assert from 'node:assert/strict';
 import type { Emulator } from '../src/emulator/index.js';
 import { Code, createCanceller } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
-import { cancelsReceived, withClient } from './helpers/client.js';
+import { cancelsReceived, closedPort, fallBackAndReturn, withClient } from './helpers/client.js';
 import { errorOf } from '../src/client/outcome.js';
 
-/** A port that nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>(resolve => server.close(() => resolve()));
-  return port;
-}
 
 function autoClient(grpcEndpoint: string, emulator: Emulator, probeMs = 30_000) {
   return createCanceller({
@@ -137,20 +129,11 @@ describe('auto transport', () => {
 
   test('probes gRPC again after the interval and returns to it', async () => {
     const port = await closedPort();
-    const client = autoClient(`127.0.0.1:${port}`, emulator, 200);
-    let late: Emulator | undefined;
-    try {
-      const [first] = emulator.createOperations({ count: 1 });
-      assert.equal((await client.cancel(first as string)).transport, 'rest');
-      late = await startTestEmulator({ grpcPort: port });
-      const [second] = late.createOperations({ count: 1, idPrefix: 'late-' });
-      await new Promise(resolve => setTimeout(resolve, 300));
-      const result = await client.cancel(second as string);
-      assert.equal(result.transport, 'grpc');
-      assert.equal(result.outcome, 'requested');
-    } finally {
-      await client.close();
-      await late?.close();
-    }
+    await withClient(autoClient(`127.0.0.1:${port}`, emulator, 200), async client => {
+      const [fellBack, returned] = await fallBackAndReturn(client, emulator, port, 200);
+      assert.equal(fellBack.transport, 'rest');
+      assert.equal(returned.transport, 'grpc');
+      assert.equal(returned.outcome, 'requested');
+    });
   });
 });

@@ -1,11 +1,14 @@
 import { Code, codeName } from '../code.js';
 import { OperationsError, type AttemptRecord, type TransportName } from '../errors.js';
+import { debugLog } from '../log.js';
 import { backoffDelayMs } from './backoff.js';
 import { attemptDeadline, now } from './deadline.js';
 import { isOverloadCode, type RetryBudget } from './retry-budget.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { abortError, AttemptSignal, isAborted } from './signals.js';
 import { sleep } from './sleep.js';
+
+const log = debugLog('retry');
 
 /**
  * What one attempt may use, handed by the retry loop to whatever makes the attempt (a transport): an absolute
@@ -156,6 +159,11 @@ class Attempt implements AttemptInfo {
   }
 }
 
+/** How a retry decision's debug line starts: which attempt failed, with what, where. */
+function attemptFailed(attempt: number, policy: RetryPolicy, error: OperationsError): string {
+  return `attempt ${attempt} of ${policy.maxAttempts} failed: ${error.codeName}${error.transport === undefined ? '' : ` over ${error.transport}`} (${error.rawMessage})`;
+}
+
 function attemptRecord(attempt: number, code: Code, transport: TransportName | undefined, durationMs: number): AttemptRecord {
   return transport === undefined
     ? { attempt, code, codeName: codeName(code), durationMs }
@@ -234,9 +242,16 @@ export async function runWithRetry<T>(
     gate?.release(ticket, error);
     budget?.recordAttempt(isOverloadCode(error.code));
     const retryable = (options.isRetryable ?? isRetryableByPolicy)(error, { attempt, policy, attemptDeadline: attemptEnd, deadline, endedAt });
-    if (!retryable || attempt >= policy.maxAttempts) throw error.withAttempts(attempts);
+    if (!retryable || attempt >= policy.maxAttempts) {
+      if (log.enabled) log.debug(`${attemptFailed(attempt, policy, error)}: stop, ${retryable ? 'no attempt left' : 'not retryable'}`);
+      throw error.withAttempts(attempts);
+    }
     const waitMs = Math.max(backoffDelayMs(attempt, policy, options.random), error.retryAfterMs ?? 0);
-    if (now() + waitMs >= deadline) throw error.withAttempts(attempts);
+    if (now() + waitMs >= deadline) {
+      if (log.enabled) log.debug(`${attemptFailed(attempt, policy, error)}: stop, a wait of ${Math.round(waitMs)} ms would pass the deadline`);
+      throw error.withAttempts(attempts);
+    }
+    if (log.enabled) log.debug(`${attemptFailed(attempt, policy, error)}: retry in ${Math.round(waitMs)} ms`);
     try {
       await sleep(waitMs, signal, closed);
     } catch (caught) {
@@ -244,6 +259,9 @@ export async function runWithRetry<T>(
     }
     // Asked when the retry is about to go, as the SRE book's throttle is: in a burst of calls the failures often come
     // back first (a server fails fast), and a budget asked at once would see only them.
-    if (budget?.allowsRetry() === false) throw error.withAttempts(attempts);
+    if (budget?.allowsRetry() === false) {
+      if (log.enabled) log.debug(`${attemptFailed(attempt, policy, error)}: stop after the wait, the retry budget is spent`);
+      throw error.withAttempts(attempts);
+    }
   }
 }

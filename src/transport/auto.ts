@@ -1,7 +1,10 @@
 import { OperationsError, type TransportName } from '../errors.js';
+import { debugLog } from '../log.js';
 import { now } from '../policy/deadline.js';
 import type { AttemptInfo, Served } from '../policy/retry.js';
 import type { Transport } from './transport.js';
+
+const log = debugLog('transport');
 
 /**
  * Chooses the wire for each attempt. With `auto`, gRPC goes first; when a gRPC attempt provably did not reach a gRPC
@@ -39,14 +42,15 @@ export class TransportSelector {
     try {
       const value = await op(first);
       // A gRPC answer brings the client back to gRPC, unless the call was sent before the switch (it was slow).
-      if (first === this.#grpc && startedAt >= this.#switchedAt) this.#onRest = false;
+      if (first === this.#grpc && startedAt >= this.#switchedAt) this.#backOnGrpc();
       return { value, transport: first.name };
     } catch (error) {
       if (first !== this.#grpc || this.#rest === undefined) throw error;
       if (!(error instanceof OperationsError) || error.reachedServer !== false) {
-        if (startedAt >= this.#switchedAt) this.#onRest = false;
+        if (startedAt >= this.#switchedAt) this.#backOnGrpc();
         throw error;
       }
+      if (log.enabled) log.debug(`gRPC did not reach a server (${error.codeName}: ${error.rawMessage}): this call and the next ones go over REST; gRPC is probed again in ${this.#probeIntervalMs} ms`);
       this.#onRest = true;
       this.#switchedAt = now();
       this.#probeAt = this.#switchedAt + this.#probeIntervalMs;
@@ -60,9 +64,17 @@ export class TransportSelector {
     if (this.#rest === undefined || !this.#onRest) return this.#grpc;
     if (now() < this.#probeAt) return this.#rest;
     // One call probes gRPC on a fresh channel; the ones right behind it stay on REST until the probe answers.
+    if (log.enabled) log.debug('probing gRPC again on a fresh channel');
     this.#probeAt = now() + this.#probeIntervalMs;
     this.#grpc.reconnect?.();
     return this.#grpc;
+  }
+
+  /** A gRPC server answered (with a value or a status of its own): calls go over gRPC again. */
+  #backOnGrpc(): void {
+    if (!this.#onRest) return;
+    if (log.enabled) log.debug('gRPC reached its server again: calls go over gRPC');
+    this.#onRest = false;
   }
 
   async close(): Promise<void> {
