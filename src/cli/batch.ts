@@ -17,7 +17,7 @@ import { redact } from '../redact.js';
 import { formatSummary } from '../batch/summary.js';
 import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
-import { limitHeapGrowthForBatch } from './heap-growth.js';
+import { limitHeapGrowthForBatch, restartWithBatchNodeFlags } from './heap-growth.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
 export interface BatchFlags extends ConnectionFlags {
@@ -141,6 +141,7 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
     usage('--journal and --output must be different files');
   }
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
+  restartWithBatchNodeFlags();
   const definition = flags.journal === undefined ? undefined : await runDefinition(flags, shard);
   limitHeapGrowthForBatch();
   const options = cancellerOptionsFrom(flags, { maxConcurrency: flags.concurrency });
