@@ -120,7 +120,7 @@ describe('TLS to a server with a self-signed certificate', { skip: available ? f
       const canceller = client(transport, { caCertificate: cert.toString('utf8'), credentials: oauth });
       try {
         const result = await canceller.cancel(NAME);
-        assert.equal(result.outcome, 'requested', result.error?.message);
+        assert.equal(result.outcome, 'requested', errorOf(result)?.message);
         assert.equal(seen[transport].at(-1), `Bearer ${TOKEN}-oauth2`);
       } finally {
         await canceller.close();
