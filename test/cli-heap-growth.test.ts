@@ -1,37 +1,31 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { BATCH_MAX_SEMI_SPACE_MB, limitHeapGrowthForBatch, missingBatchNodeFlags } from '../src/cli/heap-growth.js';
+import { BATCH_HEAP_GROWING_PERCENT, BATCH_MAX_SEMI_SPACE_MB, missingBatchNodeFlags } from '../src/cli/heap-growth.js';
 import { spawnCli, waitFor } from './helpers/cli.js';
 import { withEmulator } from './helpers/emulator.js';
 
-describe('the batch command\'s heap growth limit', () => {
-  test('is set when the user gave no heap growth flag of their own', () => {
-    assert.equal(limitHeapGrowthForBatch(['--enable-source-maps', '--max-old-space-size=4096']), true);
-    assert.equal(limitHeapGrowthForBatch([]), true);
-  });
-
-  test('is left alone when the user gave it to node, in any spelling V8 accepts', () => {
-    for (const given of ['--heap-growing-percent=50', '--heap_growing_percent=80', '-heap-growing-percent=30']) {
-      assert.equal(limitHeapGrowthForBatch(['--trace-warnings', given]), false, given);
-    }
-  });
-});
-
-describe('the batch command\'s young generation', () => {
+describe('the batch command\'s node flags (young generation and heap growth, given at start-up)', () => {
   const flag = `--max-semi-space-size=${BATCH_MAX_SEMI_SPACE_MB}`;
+  const growth = `--heap-growing-percent=${BATCH_HEAP_GROWING_PERCENT}`;
 
-  test('is asked for at start-up when neither node\'s command line nor NODE_OPTIONS chose it', () => {
-    assert.deepEqual(missingBatchNodeFlags([], undefined), [flag]);
-    assert.deepEqual(missingBatchNodeFlags(['--max-old-space-size=4096', '--enable-source-maps'], '--trace-warnings'), [flag]);
+  test('are asked for at start-up when neither node\'s command line nor NODE_OPTIONS chose them', () => {
+    assert.deepEqual(missingBatchNodeFlags([], undefined), [flag, growth]);
+    assert.deepEqual(missingBatchNodeFlags(['--max-old-space-size=4096', '--enable-source-maps'], '--trace-warnings'), [flag, growth]);
   });
 
-  test('is left alone when the user sized it or the whole heap, in any spelling and either place', () => {
+  test('the young generation is left alone when the user sized it or the whole heap, in any spelling and either place', () => {
     for (const [execArgv, nodeOptions] of [
       [['--max-semi-space-size=64'], undefined], [['--max_semi_space_size=8'], undefined], [['--min-semi-space-size=4'], undefined],
       [[], '--trace-warnings --max-semi-space-size=32'], [['--max-heap-size=512'], undefined], [[], '--max-heap-size=512'],
     ] as Array<[string[], string | undefined]>) {
-      assert.deepEqual(missingBatchNodeFlags(execArgv, nodeOptions), [], `${execArgv.join(' ')} | ${nodeOptions ?? ''}`);
+      assert.deepEqual(missingBatchNodeFlags(execArgv, nodeOptions), [growth], `${execArgv.join(' ')} | ${nodeOptions ?? ''}`);
+    }
+  });
+
+  test('the heap growth is left alone when the user gave it to node, in any spelling V8 accepts', () => {
+    for (const given of ['--heap-growing-percent=50', '--heap_growing_percent=80', '-heap-growing-percent=30']) {
+      assert.deepEqual(missingBatchNodeFlags(['--trace-warnings', given], undefined), [flag], given);
     }
   });
 
@@ -45,7 +39,7 @@ describe('the batch command\'s young generation', () => {
           return [];
         }
       };
-      await waitFor(() => cmdline().includes(flag), `the batch's command line to carry ${flag}`);
+      await waitFor(() => cmdline().includes(flag) && cmdline().includes(growth), `the batch's command line to carry ${flag} and ${growth}`);
       const [name] = emulator.createOperations({ count: 1 });
       running.child.stdin?.end(`${name}\n`);
       const run = await running.done;

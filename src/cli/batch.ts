@@ -17,7 +17,7 @@ import { redact } from '../redact.js';
 import { formatSummary } from '../batch/summary.js';
 import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
-import { limitHeapGrowthForBatch, restartWithBatchNodeFlags } from './heap-growth.js';
+import { restartWithBatchNodeFlags } from './heap-growth.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
 export interface BatchFlags extends ConnectionFlags {
@@ -143,7 +143,6 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
   restartWithBatchNodeFlags();
   const definition = flags.journal === undefined ? undefined : await runDefinition(flags, shard);
-  limitHeapGrowthForBatch();
   const options = cancellerOptionsFrom(flags, { maxConcurrency: flags.concurrency });
   // The batch's flow control holds every call back in an outage and slows them all under a quota, so a call's own
   // backoff need not grow to 10 s: capped at 2 s, the last few names of a brownout do not wait out long backoffs.
