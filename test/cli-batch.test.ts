@@ -155,6 +155,22 @@ describe('lro-cancel batch --verify: by listing or one read at a time', { concur
     assert.match(run.stderr, /verify: +0 by listing in 1 page, 30 by GetOperation/);
   });
 
+  test('--verify goes on listing from the page it reached when pages fail past their retries, instead of reading every name', async () => {
+    await using emulator = await ownEmulator();
+    const parent = 'projects/verify-brownout/locations/global';
+    const names = emulator.createOperations({ count: 2500, parent, idPrefix: 'vb-' });
+    // Half the listings fail and a call has two attempts: a page fails outright one time in four.
+    emulator.setFaults({ failRate: 0.5, failCode: 'UNAVAILABLE', failMethods: ['ListOperations'] });
+    const before = emulator.stats().byMethod;
+    const run = await runCli(['batch', '--input', '-', '--verify', '--max-attempts', '2', '--json', '--progress', 'none'],
+      { emulator, stdin: names.join('\n') });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(jsonLines(run.stdout).every(r => r['outcome'] === 'cancelled'));
+    const after = emulator.stats().byMethod;
+    assert.match(run.stderr, /verify: +2500 by listing in \d+ pages, 0 by GetOperation/);
+    assert.equal(after.GetOperation - before.GetOperation, 0, 'no name was left to GetOperation');
+  });
+
 });
 
 describe('lro-cancel batch against a degraded service', { concurrency: true }, () => {

@@ -1,6 +1,7 @@
 import type { BatchCallOptions, Canceller, ListOptions } from '../client/canceller.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
+import { isAborted } from '../policy/signals.js';
 import { DeferredQueue } from './deferred.js';
 import { FingerprintSet } from './fingerprints.js';
 import type { JsonLineRecord } from './jsonl.js';
@@ -11,6 +12,10 @@ export const LIST_PAGE_SIZE = 1000;
 const MIN_NAMES_TO_LIST = 4;
 /** A listing goes on only while each page's worth of operations settles at least this many names. */
 const MIN_SETTLED_PER_PAGE = 2;
+/** A page that keeps failing after its own retries is asked for again from where the listing was, this many times in a row. */
+const MAX_PAGE_FAILURES = 5;
+/** Codes of a degraded service: the page is worth asking for again. */
+const TRANSIENT: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED]);
 /** Parents remembered for listing; names of parents past this are read one by one. */
 const MAX_PARENTS = 10_000;
 
@@ -65,13 +70,27 @@ export class ListingVerifier {
     const figures: SweepFigures = { settled: 0, pages: 0 };
     for (const [parent, count] of this.#parents) {
       if (count < MIN_NAMES_TO_LIST || options.signal?.aborted === true) continue;
-      await this.#listParent(canceller, parent, options, figures, 'done=true').catch(async (error: unknown) => {
-        // A server that does not take the filter lists everything: the done operations are among them.
-        if (error instanceof OperationsError && error.code === Code.INVALID_ARGUMENT) {
-          await this.#listParent(canceller, parent, options, figures, undefined).catch(() => undefined);
+      let filter: string | undefined = 'done=true';
+      let pageToken: string | undefined;
+      // Failures are counted since the last page that came back: a listing that moves on is never given up.
+      let failures = 0;
+      for (;;) {
+        try {
+          await this.#listParent(canceller, parent, options, figures, filter, pageToken, token => { pageToken = token; failures = 0; });
+          break;
+        } catch (error) {
+          const code = error instanceof OperationsError ? error.code : Code.UNKNOWN;
+          // A server that does not take the filter lists everything: the done operations are among them.
+          if (code === Code.INVALID_ARGUMENT && filter !== undefined && pageToken === undefined) {
+            filter = undefined;
+            continue;
+          }
+          // A page that kept meeting a degraded service past its own retries is asked again from where the listing
+          // was, a few times; anything else leaves the parent's names to GetOperation (with its own retries and passes).
+          failures += 1;
+          if (!TRANSIENT.has(code) || failures > MAX_PAGE_FAILURES || isAborted(options.signal)) break;
         }
-        // Any other failure leaves the names to GetOperation, which has its own retries and passes.
-      });
+      }
     }
     return figures;
   }
@@ -88,13 +107,15 @@ export class ListingVerifier {
     await this.#waiting.close();
   }
 
+  /** Lists `parent` from `pageToken` on, telling `onPage` where the next page starts after each one it weighed. */
   async #listParent(canceller: Canceller, parent: string, options: BatchCallOptions & { readonly signal?: AbortSignal | undefined },
-    figures: SweepFigures, filter: string | undefined): Promise<void> {
-    // deadlineMs covers a whole listing; a sweep reads as many pages as keep settling names, each page bounded by the
+    figures: SweepFigures, filter: string | undefined, pageToken: string | undefined, onPage: (next: string) => void): Promise<void> {
+    // timeoutMs covers a whole listing; a sweep reads as many pages as keep settling names, each page bounded by the
     // retry policy's attempts, so it has no total deadline (an endless listing is stopped by listPages itself).
     const listOptions: ListOptions & BatchCallOptions = {
       pageSize: LIST_PAGE_SIZE,
       timeoutMs: Infinity,
+      ...(pageToken === undefined ? {} : { pageToken }),
       ...(filter === undefined ? {} : { filter }),
       ...(options.gate === undefined ? {} : { gate: options.gate }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -110,6 +131,7 @@ export class ListingVerifier {
         if (added) settled += 1;
       }
       figures.settled += settled;
+      onPage(page.nextPageToken);
       // A page (one call) that settles fewer than two names costs more than reading them one by one.
       if (settled < MIN_SETTLED_PER_PAGE) return;
     }

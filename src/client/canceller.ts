@@ -57,6 +57,8 @@ export interface ListOptions extends CallOptions {
   readonly filter?: string;
   /** Page size asked of the server. @default the server's */
   readonly pageSize?: number;
+  /** Start from this page: a `nextPageToken` an earlier listing gave, to go on after it failed. @default the first page */
+  readonly pageToken?: string;
 }
 
 export interface WaitOptions extends CallOptions {
@@ -292,7 +294,7 @@ export class Canceller {
     const deadline = now() + (options.timeoutMs ?? policy.totalTimeoutMs);
     const seenTokens = new Set<string>();
     let emptyPages = 0;
-    let pageToken = '';
+    let pageToken = options.pageToken ?? '';
     do {
       const request = {
         name: parent,
