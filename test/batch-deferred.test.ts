@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeferredQueue, MAX_PASS_DELAY_MS, passSchedule } from '../src/batch/deferred.js';
+import { now } from '../src/policy/deadline.js';
 import type { JsonLineRecord } from '../src/batch/jsonl.js';
 
 let dir = '';
@@ -72,6 +73,19 @@ describe('DeferredQueue', () => {
     await queue.add(record);
     record['code'] = 0;
     assert.deepEqual((await drainAll(queue))[0], unavailable(1));
+    await queue.close();
+  });
+
+  test('tells when its latest name was added, so the next pass waits from then and not from the end of this one', async () => {
+    const queue = new DeferredQueue({ directory: dir });
+    assert.equal(queue.lastAddedAtMs, -Infinity, 'an empty queue asks for no wait');
+    const before = now();
+    await queue.add(unavailable(1));
+    const first = queue.lastAddedAtMs;
+    assert.ok(first >= before && first <= now());
+    await new Promise(resolve => setTimeout(resolve, 5));
+    await queue.add(unavailable(2));
+    assert.ok(queue.lastAddedAtMs > first);
     await queue.close();
   });
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { now } from '../policy/deadline.js';
 import { openJsonLines, readJsonLines, type JsonLineRecord, type JsonLinesWriter } from './jsonl.js';
 
 
@@ -28,6 +29,7 @@ export class DeferredQueue {
   #spill: { readonly dir: string; readonly writer: JsonLinesWriter } | undefined;
   #opening: Promise<JsonLinesWriter> | undefined;
   #size = 0;
+  #lastAddedAtMs = -Infinity;
   #draining = false;
   #closed = false;
 
@@ -41,10 +43,19 @@ export class DeferredQueue {
     return this.#size;
   }
 
+  /**
+   * When the latest name was added (the monotonic clock of `policy/deadline.ts`): the next pass waits its delay from
+   * then, not from the end of this pass, so names deferred early in a long pass are not held back again.
+   */
+  get lastAddedAtMs(): number {
+    return this.#lastAddedAtMs;
+  }
+
   /** Resolves at once unless this add opens the spill file. The record is copied (serialized when spilled). */
   add(record: JsonLineRecord): Promise<void> {
     if (this.#draining || this.#closed) return Promise.reject(new Error('DeferredQueue: add after drain or close'));
     this.#size += 1;
+    this.#lastAddedAtMs = now();
     if (this.#memory.length < this.#memoryEntries && this.#opening === undefined) {
       this.#memory.push({ ...record });
       return DONE;

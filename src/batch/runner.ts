@@ -260,7 +260,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       const retrying = deferred;
       deferred = new DeferredQueue();
       options.onPass?.(pass, retrying.size);
-      await sleep(Math.min(passDelayMs(pass - 1), giveUpAt - now()), stop.signal).catch(() => undefined);
+      // The delay runs from the latest deferral: a name a quota refused at the start of a long pass has waited enough.
+      const waitMs = Math.max(0, retrying.lastAddedAtMs + passDelayMs(pass - 1) - now());
+      await sleep(Math.min(waitMs, giveUpAt - now()), stop.signal).catch(() => undefined);
       const next = deferred;
       try {
         await runPool(retrying.drain(), options.concurrency, record => handle(record.name, progressOf(record), next, record), { signal: stop.signal });
