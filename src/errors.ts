@@ -1,6 +1,7 @@
 import { Code, codeName, httpStatusOf, isCode, type CodeName } from './code.js';
 import { printable } from './printable.js';
 import { redact, redactStructure } from './redact.js';
+import { hintFor } from './status/hints.js';
 
 /**
  * The cause as it may be shown: library errors can carry request configs with `Authorization` headers (gaxios) or
@@ -67,6 +68,8 @@ export interface OperationsErrorInit {
    * proxy answered instead of a gRPC server). `auto` transport switches only on those; undefined when unknown.
    */
   readonly reachedServer?: boolean;
+  /** What to do about it, in one line; by default derived from the details' ErrorInfo reason (status/hints.ts). */
+  readonly hint?: string;
   readonly cause?: unknown;
 }
 
@@ -90,6 +93,12 @@ export class OperationsError extends Error {
   readonly attempts: readonly AttemptRecord[];
   readonly retryAfterMs: number | undefined;
   readonly reachedServer: boolean | undefined;
+  /**
+   * What to do about it, in one line: from the ErrorInfo reason a Google API sent (SERVICE_DISABLED: enable the API
+   * at its activation URL; IAM_PERMISSION_DENIED: grant the permission it names; ...), or set where the cause is
+   * known (a TLS handshake that met a plaintext server). Undefined when there is nothing better to say than the message.
+   */
+  readonly hint: string | undefined;
 
   constructor(code: Code, message: string, init: OperationsErrorInit = {}) {
     const safeCode = isCode(code) ? code : Code.UNKNOWN;
@@ -105,6 +114,8 @@ export class OperationsError extends Error {
     this.attempts = init.attempts ?? [];
     this.retryAfterMs = init.retryAfterMs;
     this.reachedServer = init.reachedServer;
+    const hint = init.hint ?? hintFor(safeCode, this.details);
+    this.hint = hint === undefined ? undefined : printable(redact(hint));
   }
 
   /**
@@ -139,6 +150,7 @@ export class OperationsError extends Error {
       ...(transport === undefined ? {} : { transport }),
       ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
       ...(this.reachedServer === undefined ? {} : { reachedServer: this.reachedServer }),
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
       ...(this.cause === undefined ? {} : { cause: this.cause }),
     });
   }
@@ -153,6 +165,7 @@ export class OperationsError extends Error {
       details: this.details,
       transport: this.transport,
       attempts: this.attempts,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
     };
   }
 }

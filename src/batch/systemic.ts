@@ -1,6 +1,7 @@
 import { errorOf, type CancelResult } from '../client/outcome.js';
 import { Code } from '../code.js';
 import type { OperationsError } from '../errors.js';
+import { permissionHint } from '../status/hints.js';
 
 /** A failure that is the run's, not a name's: every call would meet it, so the batch stops instead of trying each. */
 export interface SystemicFailure {
@@ -17,8 +18,10 @@ export const SYSTEMIC_THRESHOLD = 20;
 
 /**
  * The failure a result shows that no name of the batch would escape: credentials refused, a permission missing, a
- * server that does not implement the method, or a 404 that did not come from the Operations API (a non-Google body
- * over REST, an HTTP status without grpc-status over gRPC). Undefined for anything else. The message names the fix.
+ * server that does not implement the method, a 404 that did not come from the Operations API (a non-Google body
+ * over REST, an HTTP status without grpc-status over gRPC), or a server that never spoke the protocol and whose error
+ * says the fix (TLS to a plaintext port). Undefined for anything else. The message names the fix: the error's own
+ * hint when the server said why (its ErrorInfo reason, status/hints.ts), else the usual one for the code.
  */
 export function systemicFailureOf(result: CancelResult, verify: boolean): SystemicFailure | undefined {
   const error = errorOf(result);
@@ -26,15 +29,15 @@ export function systemicFailureOf(result: CancelResult, verify: boolean): System
   const failure = (message: string): SystemicFailure => ({ code: error.code, codeName: error.codeName, message: `${message} (server said: ${error.rawMessage})` });
   switch (error.code) {
     case Code.UNAUTHENTICATED:
-      return failure('the credentials were refused (UNAUTHENTICATED): run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS to a key file, or check the token');
+      return failure(`the credentials were refused (UNAUTHENTICATED): ${error.hint ?? 'run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS to a key file, or check the token'}`);
     case Code.PERMISSION_DENIED:
-      return failure(`permission denied: the caller needs cloudaicompanion.operations.cancel${verify ? ' and cloudaicompanion.operations.get' : ''} on the project (roles/cloudaicompanion.user or a custom role), and a token with the https://www.googleapis.com/auth/cloud-platform scope`);
+      return failure(`permission denied: ${error.hint ?? `${permissionHint(`cloudaicompanion.operations.cancel${verify ? ' and cloudaicompanion.operations.get' : ''}`, undefined)}, and a token with the https://www.googleapis.com/auth/cloud-platform scope`}`);
     case Code.UNIMPLEMENTED:
       return failure(notTheApi(error) ? wrongHost() : 'the server does not implement CancelOperation for these operations (UNIMPLEMENTED): cancellation is not supported here, or this is not the right API host');
     case Code.NOT_FOUND:
       return notTheApi(error) ? failure(wrongHost()) : undefined;
     default:
-      return undefined;
+      return notTheApi(error) && error.hint !== undefined && !SAYS_NOTHING.has(error.code) ? failure(error.hint) : undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Code, codeName, isCode } from '../code.js';
 import { OperationsError, type ErrorDetail } from '../errors.js';
 import { decodeStatusBytes, retryDelayMsFromDetails } from './details.js';
+import { isPlaintextAnswer, plaintextAnswerError } from './plaintext.js';
 
 /** The parts of a grpc-js ServiceError this reads; anything thrown by a grpc-js call fits. */
 export interface GrpcErrorLike {
@@ -30,8 +31,12 @@ const endedWithoutStatus = new Map<number, string>([
  * error, is UNKNOWN: nothing we cannot name is trusted), except that a stream ended without any status is UNAVAILABLE
  * (see endedWithoutStatus); the details come from the `grpc-status-details-bin`
  * trailer, decoded into the proto3 JSON form REST would have given, and RetryInfo in them becomes `retryAfterMs`.
+ * A TLS handshake that met a plaintext server is FAILED_PRECONDITION with the fix (status/plaintext.ts).
  */
 export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServer?: boolean } = {}): OperationsError {
+  // TLS to a plaintext port: grpc-js reports "No connection established" with OpenSSL's text; no gRPC server spoke.
+  if (error.code === Code.UNAVAILABLE && typeof error.details === 'string' && error.details.startsWith('No connection established')
+    && isPlaintextAnswer(error.details)) return plaintextAnswerError('grpc');
   const given = isCode(error.code) && error.code !== Code.OK ? error.code : Code.UNKNOWN;
   const code = endedWithoutStatus.get(given) === error.details ? Code.UNAVAILABLE : given;
   const status = statusFromTrailer(error.metadata);

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { Code, codeFromHttpStatus, codeFromName } from '../code.js';
 import { OperationsError, type ErrorDetail, type TransportName } from '../errors.js';
 import { decodeJsonDetails, retryDelayMsFromDetails } from './details.js';
+import { isPlaintextAnswer, plaintextAnswerError } from './plaintext.js';
 import { headerValue, parseRetryAfterMs } from './retry-after.js';
 
 export interface HttpErrorResponse {
@@ -168,7 +169,8 @@ const timedOut = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 /**
  * A failure before any response: refused or unresolvable connections are UNAVAILABLE and provably reached no server
  * (`reachedServer: false`); a connection that broke mid-call is UNAVAILABLE but may have been processed; undici's
- * header and body timeouts are DEADLINE_EXCEEDED; anything else UNKNOWN. Looks through `cause` (undici and fetch wrap).
+ * header and body timeouts are DEADLINE_EXCEEDED; a TLS handshake that met a plaintext server is FAILED_PRECONDITION
+ * with the fix (status/plaintext.ts); anything else UNKNOWN. Looks through `cause` (undici and fetch wrap).
  */
 export function errorFromNetwork(error: unknown, transport: TransportName): OperationsError {
   if (error instanceof OperationsError) return error;
@@ -181,6 +183,7 @@ export function errorFromNetwork(error: unknown, transport: TransportName): Oper
     const { code: rawCode, message, name, cause } = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
     if (typeof message === 'string' && message !== '' && !messages.includes(message)) messages.push(message);
     else if (typeof current === 'string' && current !== '') messages.push(current);
+    if (isPlaintextAnswer(rawCode) || isPlaintextAnswer(message)) return plaintextAnswerError(transport, error);
     if (code === Code.UNKNOWN && typeof rawCode === 'string') {
       errno = rawCode;
       if (notReached.has(rawCode)) [code, reachedServer] = [Code.UNAVAILABLE, false];
