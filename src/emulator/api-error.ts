@@ -95,3 +95,49 @@ export function rateLimited(message: string, retryDelayMs: number | undefined, p
   if (retryDelayMs !== undefined) details.push({ type: 'RetryInfo', retryDelayMs });
   return new ApiError(Code.RESOURCE_EXHAUSTED, message, details);
 }
+
+/** The ErrorInfo reasons the emulator can answer every call with (`failReason`), as Google front ends send them. */
+export const FAIL_REASONS = [
+  'SERVICE_DISABLED', 'BILLING_DISABLED', 'IAM_PERMISSION_DENIED', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'ACCESS_TOKEN_EXPIRED',
+  'USER_PROJECT_DENIED', 'RATE_LIMIT_EXCEEDED',
+] as const;
+export type FailReason = typeof FAIL_REASONS[number];
+
+const SERVICE_TITLE = 'Gemini for Google Cloud API';
+
+/**
+ * The refusal a Google front end sends for `reason`, with its status, message and ErrorInfo metadata (activation URL,
+ * permission, consumer...), for a call of `method` on a resource of `project` needing `permission`.
+ */
+export function reasonError(reason: FailReason, project: string | undefined, method: string, permission: string): ApiError {
+  const consumer = `projects/${project ?? 'unknown'}`;
+  const service = { service: API_DOMAIN };
+  switch (reason) {
+    case 'SERVICE_DISABLED': {
+      const activationUrl = `https://console.developers.google.com/apis/api/${API_DOMAIN}/overview?project=${project ?? 'unknown'}`;
+      return new ApiError(Code.PERMISSION_DENIED, `${SERVICE_TITLE} has not been used in project ${project ?? 'unknown'} before or it is disabled. Enable it by visiting ${activationUrl} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`, [
+        { type: 'ErrorInfo', reason, domain: 'googleapis.com', metadata: { ...service, consumer, activationUrl, serviceTitle: SERVICE_TITLE, containerInfo: project ?? 'unknown' } },
+      ]);
+    }
+    case 'BILLING_DISABLED':
+      return new ApiError(Code.PERMISSION_DENIED, `This API method requires billing to be enabled. Please enable billing on project #${project ?? 'unknown'} then retry.`, [
+        { type: 'ErrorInfo', reason, domain: 'googleapis.com', metadata: { ...service, consumer, containerInfo: project ?? 'unknown' } },
+      ]);
+    case 'IAM_PERMISSION_DENIED':
+      return permissionDenied(permission, consumer);
+    case 'ACCESS_TOKEN_SCOPE_INSUFFICIENT':
+      return new ApiError(Code.PERMISSION_DENIED, 'Request had insufficient authentication scopes.', [
+        { type: 'ErrorInfo', reason, domain: 'googleapis.com', metadata: { ...service, method: `google.longrunning.Operations.${method}` } },
+      ]);
+    case 'ACCESS_TOKEN_EXPIRED':
+      return new ApiError(Code.UNAUTHENTICATED, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', [
+        { type: 'ErrorInfo', reason, domain: 'googleapis.com', metadata: { ...service, method: `google.longrunning.Operations.${method}` } },
+      ]);
+    case 'USER_PROJECT_DENIED':
+      return new ApiError(Code.PERMISSION_DENIED, `Caller does not have required permission to use project ${project ?? 'unknown'}. Grant the caller the roles/serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use permission, and then retry. Propagation of the new permission may take a few minutes.`, [
+        { type: 'ErrorInfo', reason, domain: 'googleapis.com', metadata: { ...service, consumer } },
+      ]);
+    case 'RATE_LIMIT_EXCEEDED':
+      return rateLimited(`Quota exceeded for quota metric 'Operations requests' of service '${API_DOMAIN}' for consumer '${consumer}'.`, undefined, project);
+  }
+}

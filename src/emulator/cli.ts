@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { codeFromName, type CodeName } from '../code.js';
+import { FAIL_REASONS, type FailReason } from './api-error.js';
 import { startEmulator } from './emulator.js';
 import { jsonSyntaxErrorOffset, lineAndColumn } from './json-syntax.js';
 import { METHODS, type Method } from './methods.js';
 import { MAX_DELAY_MS, MAX_SEED_OPS, type EmulatorOptions } from './options.js';
+import { usageLine } from '../cli/usage.js';
 
 /** Exit codes: 0 after a clean close (or --help), 1 when it could not start (port taken), 2 on bad usage. */
 const EXIT_USAGE = 2;
@@ -30,6 +32,7 @@ interface EmulatorFlags {
   quotaRps: number;
   quotaRetryInfo: boolean;
   quotaLimitInfo: boolean;
+  failReason?: FailReason;
   seed?: number;
   waitCapMs: number;
   state?: string;
@@ -81,6 +84,12 @@ function failMix(value: string): Partial<Record<CodeName | 'DROP', number>> {
   }
   if (total > 1 + 1e-9) throw new InvalidArgumentError('the shares add up to more than 1.');
   return mix;
+}
+
+function failReason(value: string): FailReason {
+  const upper = value.trim().toUpperCase();
+  if (!(FAIL_REASONS as readonly string[]).includes(upper)) throw new InvalidArgumentError(`expected one of ${FAIL_REASONS.join(', ')}.`);
+  return upper as FailReason;
 }
 
 /**
@@ -144,10 +153,12 @@ export function buildEmulatorCommand(): Command {
     .option('--quota-rps <n>', 'requests per second per project, then RESOURCE_EXHAUSTED/429 (0: no quota)', integer(0, 1e9), 0)
     .option('--no-quota-retry-info', 'quota refusals carry no RetryInfo nor Retry-After (as Google rate limits usually answer)')
     .option('--no-quota-limit-info', 'quota refusals do not name the limit (quota_limit_value) in their ErrorInfo')
+    .option('--fail-reason <reason>', `answer every call (of --fail-methods) as Google does for this ErrorInfo reason: ${FAIL_REASONS.join(', ')}`, failReason)
     .addOption(new Option('--seed <n>', 'seed of fractions and fault rates (default: random)').argParser(integer(0, 2 ** 32 - 1)))
     .option('--wait-cap-ms <ms>', 'longest a WaitOperation call waits', integer(0, MAX_DELAY_MS), 30_000)
     .option('--state <file>', 'keep the store in FILE: loaded at start (then --ops seeds nothing), saved every 200 ms when changed and on close')
     .allowExcessArguments(false)
+    .configureOutput({ outputError: (message, write) => write(usageLine(message, 'emulator')) })
     .exitOverride();
 }
 
@@ -157,6 +168,7 @@ function toOptions(flags: EmulatorFlags, tokens: Record<string, string[]> | unde
     ...(flags.restPort !== undefined ? { restPort: flags.restPort } : {}),
     ...(flags.failMix !== undefined ? { failMix: flags.failMix } : {}),
     ...(flags.failMethods !== undefined ? { failMethods: flags.failMethods } : {}),
+    ...(flags.failReason !== undefined ? { failReason: flags.failReason } : {}),
     ...(flags.state !== undefined ? { stateFile: flags.state } : {}),
     latencyJitterMs: flags.latencyJitterMs,
     ops: flags.ops, doneFraction: flags.doneFraction,

@@ -1,5 +1,6 @@
 import { Code, codeFromName, type CodeName } from '../code.js';
-import { ApiError, invalidArgument, rateLimited } from './api-error.js';
+import { ApiError, invalidArgument, rateLimited, reasonError } from './api-error.js';
+import { PERMISSIONS } from './auth.js';
 import { MAX_DELAY_MS, resolveFaults, type FaultSettings, type ResolvedFaults } from './options.js';
 import type { Method } from './methods.js';
 import type { Random } from './random.js';
@@ -151,8 +152,8 @@ export class Faults {
   }
 
   /**
-   * The fault this call meets, in order quota, header, global mix, global rate (the last two only for the methods
-   * in `failMethods`); undefined when it is to be served.
+   * The fault this call meets, in order quota, header, global ErrorInfo reason, mix and rate (the last three only
+   * for the methods in `failMethods`); undefined when it is to be served.
    */
   decide(header: HeaderDecision | ApiError | undefined, project: string | undefined, nowMs: number, method: Method): ApiError | typeof DROP | undefined {
     const settings = this.current;
@@ -163,6 +164,7 @@ export class Faults {
     if (header instanceof ApiError) return header;
     if (header?.fault !== undefined) return header.fault;
     if (!settings.failMethods.includes(method)) return undefined;
+    if (settings.failReason !== undefined) return reasonError(settings.failReason, project, method, PERMISSIONS[method]);
     if (this.mix.length > 0) {
       const draw = this.random();
       for (const entry of this.mix) {

@@ -1,5 +1,6 @@
 import { Code, codeFromName, type CodeName } from '../code.js';
 import { OperationsError } from '../errors.js';
+import { FAIL_REASONS, type FailReason } from './api-error.js';
 import { METHODS, type Method } from './methods.js';
 
 /**
@@ -55,6 +56,14 @@ export interface FaultSettings {
   readonly quotaLimitInfo?: boolean;
   /** Answer CancelOperation with UNIMPLEMENTED, as a service that does not support cancellation does. @default false */
   readonly unimplemented?: boolean;
+  /**
+   * Answer every call of `failMethods` with the refusal a Google front end sends for this ErrorInfo reason, metadata
+   * included: SERVICE_DISABLED (403, with the activation URL), BILLING_DISABLED, IAM_PERMISSION_DENIED (403, naming the
+   * method's permission), ACCESS_TOKEN_SCOPE_INSUFFICIENT (403), ACCESS_TOKEN_EXPIRED (401), USER_PROJECT_DENIED (403),
+   * RATE_LIMIT_EXCEEDED (429, no RetryInfo). Checked after auth and quota, before the other faults; `null` in an update
+   * turns it off. @default none
+   */
+  readonly failReason?: FailReason | null;
 }
 
 /** How the emulator starts. Every field is optional; `resolveEmulatorOptions` fills the defaults once. */
@@ -109,6 +118,7 @@ export interface ResolvedFaults {
   readonly quotaRetryInfo: boolean;
   readonly quotaLimitInfo: boolean;
   readonly unimplemented: boolean;
+  readonly failReason: FailReason | undefined;
 }
 
 export interface ResolvedEmulatorOptions extends ResolvedFaults {
@@ -177,6 +187,11 @@ function checkBoolean(field: string, value: unknown): boolean {
   return value as boolean;
 }
 
+function checkFailReason(field: string, value: unknown): FailReason {
+  check((FAIL_REASONS as readonly unknown[]).includes(value), field, value, `one of ${FAIL_REASONS.join(', ')}`);
+  return value as FailReason;
+}
+
 function checkCodeName(field: string, value: string): CodeName {
   const code = codeFromName(value);
   check(code !== undefined && code !== 0, field, value, 'a google.rpc.Code name other than OK, e.g. UNAVAILABLE');
@@ -197,6 +212,8 @@ export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): 
     quotaRetryInfo: checkBoolean('quotaRetryInfo', update.quotaRetryInfo ?? current?.quotaRetryInfo ?? true),
     quotaLimitInfo: checkBoolean('quotaLimitInfo', update.quotaLimitInfo ?? current?.quotaLimitInfo ?? true),
     unimplemented: update.unimplemented ?? current?.unimplemented ?? false,
+    failReason: update.failReason === undefined ? current?.failReason
+      : update.failReason === null ? undefined : checkFailReason('failReason', update.failReason),
   };
 }
 
