@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { rememberSentCredentials } from '../sent-credentials.js';
+import { credentialFailure } from './credential-failure.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -17,6 +18,12 @@ export interface AuthHeaderSource {
 export interface AdcOptions {
   readonly scopes: readonly string[];
   readonly keyFilename?: string | undefined;
+  /**
+   * The quota project named by the caller (`--quota-project`). When set, the `x-goog-user-project` that an ADC file's
+   * own `quota_project_id` makes google-auth-library add is dropped, so the caller's value is sent once on both wires
+   * (REST would otherwise send the file's in its place, gRPC both).
+   */
+  readonly quotaProject?: string | undefined;
 }
 
 /**
@@ -25,13 +32,28 @@ export interface AdcOptions {
  */
 export function applicationDefaultCredentials(options: AdcOptions): AuthHeaderSource {
   let auth: Promise<AuthHeaderSource> | undefined;
-  return {
+  const source: AuthHeaderSource = {
     async getRequestHeaders(url?: string) {
       auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({
         scopes: [...options.scopes],
         ...(options.keyFilename === undefined ? {} : { keyFilename: options.keyFilename }),
       }));
       return (await auth).getRequestHeaders(url);
+    },
+  };
+  return options.quotaProject === undefined ? source : withoutOwnQuotaProject(source);
+}
+
+/**
+ * The source's headers without the `x-goog-user-project` it adds itself (from an ADC file's `quota_project_id`), for
+ * a client whose own quota project goes with every request as a static header: one value, the caller's, on both wires.
+ */
+export function withoutOwnQuotaProject(source: AuthHeaderSource): AuthHeaderSource {
+  return {
+    async getRequestHeaders(url?: string) {
+      const headers = toRecord(await source.getRequestHeaders(url));
+      delete headers['x-goog-user-project'];
+      return headers;
     },
   };
 }
@@ -74,8 +96,10 @@ const legalHeaderValue = /^[\t\x20-\x7e]*$/;
 const legalHeaderName = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /**
- * Auth headers for one request, with every failure to obtain them turned into UNAUTHENTICATED. The message says
- * what to do and never includes the credential itself (OperationsError redacts tokens from the cause's message).
+ * Auth headers for one request. A failure to obtain them is UNAVAILABLE when it was transient (the metadata server
+ * timed out, a reset connection, a 5xx from a token endpoint: retried like an unreachable server) and UNAUTHENTICATED
+ * when the source refused or found nothing (credential-failure.ts). The message says what to do and never includes
+ * the credential itself (OperationsError redacts tokens from the cause's message).
  *
  * Every request's credentials pass through here, so this is where their values are recorded for redaction by value
  * (sent-credentials.ts). A value no transport can send (a token read from a file with its trailing newline) is
@@ -87,10 +111,7 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
   try {
     headers = toRecord(await source.getRequestHeaders(url));
   } catch (cause) {
-    // Not String(cause): a source may reject with anything, and an object without a prototype cannot be stringified.
-    const reason = OperationsError.from(cause).rawMessage;
-    throw new OperationsError(Code.UNAUTHENTICATED,
-      `could not get credentials (Application Default Credentials: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or use --insecure against an emulator): ${reason}`);
+    throw credentialFailure(cause);
   }
   rememberSentCredentials(headers);
   if (!warnedOfDebugSwitches) warnOfDebugSwitches();
@@ -122,7 +143,8 @@ export function grpcCallCredentials(source: AuthHeaderSource): grpc.CallCredenti
       return metadata;
     }).then(metadata => callback(null, metadata), (error: unknown) => {
       const failure = error instanceof OperationsError ? error : new OperationsError(Code.UNAUTHENTICATED, 'grpc-js refused a header of the credential source');
-      callback(Object.assign(new Error(failure.rawMessage), { code: Code.UNAUTHENTICATED }));
+      // UNAVAILABLE (a transient failure of the source) stays retryable; grpc-js passes that code through as is.
+      callback(Object.assign(new Error(failure.rawMessage), { code: failure.code === Code.UNAVAILABLE ? Code.UNAVAILABLE : Code.UNAUTHENTICATED }));
     });
   });
 }

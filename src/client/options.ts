@@ -144,6 +144,7 @@ export function resolveCancellerOptions(options: CancellerOptions = {}): Resolve
     credentials: insecure ? options.credentials : options.credentials ?? applicationDefaultCredentials({
       scopes: [CLOUD_PLATFORM_SCOPE],
       keyFilename: options.keyFilename,
+      quotaProject: options.quotaProject,
     }),
     quotaProject: options.quotaProject,
     profile,
