@@ -14,6 +14,7 @@ import { createRestTransport } from '../transport/rest.js';
 import type { ListOperationsPage, Operation, Transport } from '../transport/transport.js';
 import { authHeaders, grpcCallCredentials } from './credentials.js';
 import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelNotAccepted, type CancelResult } from './outcome.js';
+import { pollUntilGone, stillReadableError, type DeleteAccepted, type DeleteResult } from './delete.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
 import { pollUntilDone, stillRunningError } from './poll.js';
 import { VERSION } from '../version.js';
@@ -234,17 +235,53 @@ export class Canceller {
   }
 
   /**
+   * DeleteOperation: the caller is no longer interested in the operation's result (it is not cancelled). The outcome
+   * model, retry and verification rules are `cancel`'s, and it never throws for a per-operation failure. With
+   * `verify`, the operation is read back until GetOperation answers NOT_FOUND (`deleted`); still readable at the
+   * verify deadline, it stays `requested` with that as `verifyError`. A DeleteOperation answered NOT_FOUND is
+   * `not_found` (see DeleteOutcome).
+   */
+  async delete(name: string, options: CancelOptions = {}): Promise<DeleteResult> {
+    const started = now();
+    const invalid = checkedCall(name, options, started);
+    if (invalid !== undefined) return invalid;
+    const policy = this.#policy(options.retry);
+    const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
+    let served;
+    try {
+      served = await runWithRetry(info => this.#transports.run(info, t => t.deleteOperation(name, info)), this.#runOptions(policy, deadline, options));
+    } catch (caught) {
+      const error = OperationsError.from(caught);
+      return resultFromError(name, error, outcomeOfError(error), now() - started);
+    }
+    const requested: DeleteAccepted = {
+      name, accepted: true, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: served.transport, attempts: served.attempts,
+      outcome: 'requested', latencyMs: now() - started,
+    };
+    if (options.verify !== true) return requested;
+    const { verifyDeadline, runOptions } = this.#verifyReads(policy, started, options);
+    try {
+      const gone = await pollUntilGone(
+        async () => runWithRetry(info => this.#transports.run(info, t => t.getOperation(name, info)), runOptions),
+        name, { deadline: verifyDeadline, signal: options.signal, closed: this.#closing.signal },
+      );
+      const latencyMs = now() - started;
+      return gone ? { ...requested, outcome: 'deleted', latencyMs } : { ...requested, verifyError: stillReadableError(name), latencyMs };
+    } catch (caught) {
+      const error = OperationsError.from(caught);
+      const latencyMs = now() - started;
+      if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, verifyError: error, latencyMs };
+      return { ...requested, outcome: outcomeOfError(error), verifyError: error, latencyMs };
+    }
+  }
+
+  /**
    * Polls GetOperation after an accepted cancel. Reads that meet a degraded service are repeated with backoff until
    * the verify deadline; then the outcome stays `requested` with the last read's error as `verifyError`. A read that
    * gets an answer of its own (NOT_FOUND: deleted meanwhile; PERMISSION_DENIED...) decides the outcome.
    */
   async #verified(requested: CancelAccepted, policy: RetryPolicy, started: number, options: CancelOptions): Promise<CancelAccepted> {
-    const verifyTimeoutMs = options.verifyTimeoutMs ?? this.#options.verifyTimeoutMs;
-    const verifyDeadline = options.timeoutMs === undefined
-      ? now() + verifyTimeoutMs
-      : Math.min(started + options.timeoutMs, now() + verifyTimeoutMs);
-    const readPolicy = verifyPolicyOf(policy);
-    const runOptions: RetryRunOptions = { ...this.#runOptions(readPolicy, verifyDeadline, options), isRetryable: isVerifyRetryable };
+    const { verifyDeadline, runOptions } = this.#verifyReads(policy, started, options);
     try {
       const operation = await pollUntilDone(
         async () => (await runWithRetry(info => this.#transports.run(info, t => t.getOperation(requested.name, info)), runOptions)).value,
@@ -258,6 +295,15 @@ export class Canceller {
       if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, verifyError: error, latencyMs };
       return { ...requested, outcome: outcomeOfError(error), verifyError: error, latencyMs };
     }
+  }
+
+  /** The deadline and retry options of verifying reads: the verify timeout, within the call's own when it has one. */
+  #verifyReads(policy: RetryPolicy, started: number, options: CancelOptions): { verifyDeadline: number; runOptions: RetryRunOptions } {
+    const verifyTimeoutMs = options.verifyTimeoutMs ?? this.#options.verifyTimeoutMs;
+    const verifyDeadline = options.timeoutMs === undefined
+      ? now() + verifyTimeoutMs
+      : Math.min(started + options.timeoutMs, now() + verifyTimeoutMs);
+    return { verifyDeadline, runOptions: { ...this.#runOptions(verifyPolicyOf(policy), verifyDeadline, options), isRetryable: isVerifyRetryable } };
   }
 
   /** GetOperation with the retry policy. Throws OperationsError. */
