@@ -148,10 +148,10 @@ describe('lro-cancel exit codes for failures the server reports', { concurrency:
 
 describe('lro-cancel bad usage exits 2 and says which flag and what was expected', { concurrency: true }, () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['an unknown flag', ['batch', '--input', 'x.txt', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown flag', ['batch', '--input', 'x.txt', '--bogus'], /unknown flag --bogus/],
     ['--concurrency 0', ['batch', '--input', 'x.txt', '--concurrency', '0'], /--concurrency expects an integer >= 1, got "0"/],
     ['--shard 5/4', ['batch', '--input', '-', '--shard', '5/4'], /--shard "5\/4": expected i\/n with 0 <= i < n/],
-    ['no input', ['batch'], /batch needs exactly one of --input FILE\|- or --from-list PARENT/],
+    ['no input', ['batch'], /batch needs exactly one of --input FILE\|- or --from-list \[PARENT\]/],
     ['a missing input file', ['batch', '--input', '/nonexistent/names.txt'], /--input "\/nonexistent\/names.txt": no such file/],
     ['--transport foo', ['cancel', '--transport', 'foo', `${PARENT}/operations/x`], /--transport expects one of auto\|grpc\|rest, got "foo"/],
     ['--insecure to a remote host', ['cancel', '--insecure', '--endpoint', '10.1.2.3:443', `${PARENT}/operations/x`], /10\.1\.2\.3:443 is not loopback.*--allow-insecure-remote/],

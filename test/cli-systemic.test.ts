@@ -32,7 +32,7 @@ describe('lro-cancel batch on a systemic failure', () => {
     await first.close();
     assert.equal(denied.code, 3, denied.stderr);
     assert.ok(sent <= 100, `${sent} cancels sent`);
-    assert.match(denied.stderr, /stopped: the credentials were refused \(UNAUTHENTICATED\): run "gcloud auth application-default login"/);
+    assert.match(denied.stderr, /stopped: the credentials were refused \(UNAUTHENTICATED\): no credentials were sent: run "gcloud auth application-default login"/);
     assert.ok(readJsonLines(journal).every(r => !FINAL.has(String(r['outcome']))), 'nothing journaled as final');
 
     // The same emulator, now without auth: its state (every operation) and its ports are kept.

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Canceller } from '../client/canceller.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { JournalBusyError } from '../batch/journal-lock.js';
@@ -10,20 +9,27 @@ import { describeRun, type InputIdentity, type RunDefinition } from '../batch/jo
 import { createProgress } from '../batch/progress.js';
 import { runBatch } from '../batch/runner.js';
 import { parseShard, shardFromEnvironment, type Shard } from '../batch/shard.js';
-import { RAW_MAX_CHARS, readNameLines, type InputLine } from '../batch/source.js';
-import { isOperationUnder, parseParentName } from '../names.js';
-import { printable } from '../printable.js';
-import { redact } from '../redact.js';
+import { readNameLines, type InputLine } from '../batch/source.js';
 import { formatSummary } from '../batch/summary.js';
-import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
+import { confirmListing, describeListing } from './confirm.js';
+import type { ConnectionFlags } from './connection.js';
+import { runDryRun } from './dry-run.js';
 import { ExitCode } from './exit-codes.js';
 import { restartWithBatchNodeFlags } from './heap-growth.js';
+import { listedNames } from './listed-names.js';
+import { parentFrom } from './names.js';
+import { formatOf, RecordWriter, type OutputFormat } from './output-format.js';
+import { openCanceller } from './report.js';
+import { RESULT_FIELDS } from './results.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
 export interface BatchFlags extends ConnectionFlags {
   readonly input?: string;
-  readonly fromList?: string;
+  /** The parent, or true for `--from-list` without one (then --project/--location name it). */
+  readonly fromList?: string | true;
   readonly filter?: string;
+  readonly dryRun?: boolean;
+  readonly quiet?: boolean;
   readonly concurrency: number;
   readonly rps?: number;
   readonly verify?: boolean;
@@ -44,27 +50,6 @@ const BATCH_MAX_BACKOFF_MS = 2000;
 
 function usage(message: string): never {
   throw new OperationsError(Code.INVALID_ARGUMENT, message);
-}
-
-/**
- * Names from ListOperations, page by page, in the same line shape as a file (line = position in the listing). A name
- * the server lists outside PARENT is not cancelled: it becomes an `invalid` line saying so. The listing has no total
- * deadline: the batch takes it page by page as fast as it cancels, which for a large parent is far longer than one
- * call's deadline; each page still has the retry policy's, and a server that repeats a page token or sends page after
- * empty page is stopped by `list` itself.
- */
-async function* listedNames(canceller: Canceller, parent: string, filter: string | undefined, signal: AbortSignal): AsyncGenerator<InputLine> {
-  const under = parseParentName(parent);
-  let lineNumber = 0;
-  for await (const operation of canceller.list(parent, { signal, timeoutMs: Infinity, ...(filter === undefined ? {} : { filter }) })) {
-    lineNumber += 1;
-    if (isOperationUnder(operation.name, under)) {
-      yield { lineNumber, name: operation.name };
-    } else {
-      const raw = printable(redact(operation.name.slice(0, RAW_MAX_CHARS)));
-      yield { lineNumber, raw, invalid: `listed operation ${lineNumber}: ${JSON.stringify(raw.slice(0, 200))} is not an operation under ${parent}; not cancelled` };
-    }
-  }
 }
 
 /**
@@ -114,9 +99,9 @@ async function checkWritable(flag: string, path: string): Promise<void> {
 }
 
 /** What defines this run in its journal: the input (a file by its content) and the shard. */
-async function runDefinition(flags: BatchFlags, shard: Shard | undefined): Promise<RunDefinition> {
+async function runDefinition(flags: BatchFlags, parent: string | undefined, shard: Shard | undefined): Promise<RunDefinition> {
   let input: InputIdentity;
-  if (flags.fromList !== undefined) input = { kind: 'list', parent: flags.fromList, filter: flags.filter ?? null };
+  if (parent !== undefined) input = { kind: 'list', parent, filter: flags.filter ?? null };
   else if (flags.input === undefined || flags.input === '-') input = { kind: 'stdin' };
   else {
     const hash = createHash('sha256');
@@ -130,38 +115,83 @@ async function runDefinition(flags: BatchFlags, shard: Shard | undefined): Promi
   return { input, shard: shard === undefined ? null : `${shard.index}/${shard.count}` };
 }
 
-/** `lro-cancel batch`: see README "Batch". Returns the exit code. */
-export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): Promise<number> {
-  if ((flags.input === undefined) === (flags.fromList === undefined)) usage('batch needs exactly one of --input FILE|- or --from-list PARENT');
+/** The checks of a batch's flags that need no client: one input, files that can be read and written. */
+async function checkBatchFlags(flags: BatchFlags): Promise<void> {
+  if ((flags.input === undefined) === (flags.fromList === undefined)) usage('batch needs exactly one of --input FILE|- or --from-list [PARENT]');
   if (flags.filter !== undefined && flags.fromList === undefined) usage('--filter goes with --from-list');
   if (flags.input !== undefined && flags.input !== '-') await checkInput(flags.input);
+  if (flags.dryRun === true) return; // a dry run writes nothing
   if (flags.journal !== undefined) await checkWritable('--journal', flags.journal);
   if (flags.output !== undefined) await checkWritable('--output', flags.output);
   if (flags.journal !== undefined && flags.output !== undefined && resolve(flags.journal) === resolve(flags.output)) {
     usage('--journal and --output must be different files');
   }
+}
+
+/** `lro-cancel batch`: see README "Batch". Returns the exit code. */
+export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): Promise<number> {
+  await checkBatchFlags(flags);
+  const format = formatOf(flags);
+  const parent = flags.fromList === undefined ? undefined : parentFrom(flags.fromList === true ? undefined : flags.fromList, flags, process.env, '--from-list');
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
+  // Before anything is read, asked or sent: the process may replace itself (same PID) with the batch's node flags.
   restartWithBatchNodeFlags();
-  const definition = flags.journal === undefined ? undefined : await runDefinition(flags, shard);
-  const options = cancellerOptionsFrom(flags, { maxConcurrency: flags.concurrency });
   // The batch's flow control holds every call back in an outage and slows them all under a quota, so a call's own
   // backoff need not grow to 10 s: capped at 2 s, the last few names of a brownout do not wait out long backoffs.
-  const canceller = new Canceller({ ...options, retry: { maxBackoffMs: BATCH_MAX_BACKOFF_MS, ...options.retry } });
-  // A bar redrawn on the terminal that --json lines also go to would garble both: log lines then.
-  const barFits = process.stderr.isTTY && !(flags.json === true && process.stdout.isTTY);
+  const canceller = await openCanceller(flags, options => ({ ...options, maxConcurrency: flags.concurrency, retry: { maxBackoffMs: BATCH_MAX_BACKOFF_MS, ...options.retry } }));
+  const signal = signals.stop;
+  const readInput = (): AsyncIterable<InputLine> => parent === undefined
+    ? readNameLines(flags.input === '-' || flags.input === undefined ? process.stdin : flags.input, { signal })
+    : listedNames(canceller, parent, flags.filter, signal);
+  const scope = { parent: parent ?? '', filter: flags.filter, shard };
+  try {
+    if (flags.dryRun === true) {
+      const source = parent === undefined ? `from ${flags.input === '-' ? 'stdin' : flags.input ?? ''}` : describeListing(scope);
+      return await runDryRun({ lines: readInput(), shard, journal: flags.journal, verify: flags.verify === true, format, source });
+    }
+    if (parent !== undefined && flags.quiet !== true && process.stdin.isTTY === true) {
+      const { answer, total } = await confirmListing(canceller, scope, signal);
+      if (answer === 'interrupted' || signal.aborted) return stoppedExitCode(signals.cause() ?? 'SIGINT');
+      if (total === 0) {
+        process.stderr.write(`lro-cancel: no operations ${describeListing(scope)}: nothing to cancel\n`);
+        return ExitCode.OK;
+      }
+      if (answer !== 'yes') {
+        process.stderr.write('lro-cancel: not confirmed: nothing was cancelled\n');
+        return ExitCode.FAILURES;
+      }
+    }
+    return await runConfirmed(flags, { canceller, input: readInput(), parent, shard, format, signals });
+  } finally {
+    await canceller.close();
+  }
+}
+
+interface BatchRun {
+  readonly canceller: Awaited<ReturnType<typeof openCanceller>>;
+  readonly input: AsyncIterable<InputLine>;
+  readonly parent: string | undefined;
+  readonly shard: Shard | undefined;
+  readonly format: OutputFormat;
+  readonly signals: StopSignals;
+}
+
+async function runConfirmed(flags: BatchFlags, run: BatchRun): Promise<number> {
+  const { canceller, input, shard, format, signals } = run;
+  const definition = flags.journal === undefined ? undefined : await runDefinition(flags, run.parent, shard);
+  // A bar redrawn on the terminal that per-name lines also go to would garble both: log lines then.
+  const barFits = process.stderr.isTTY && !(format.kind !== 'text' && process.stdout.isTTY);
   const mode = flags.progress === 'auto' ? (barFits ? 'tty' : 'log') : flags.progress;
   const progress = createProgress({
     mode,
     total: mode === 'tty' && flags.input !== undefined && shard === undefined ? await countNameLines(flags.input) : undefined,
     stream: process.stderr,
   });
+  const lines = format.kind === 'text' ? undefined : new RecordWriter(format, RESULT_FIELDS, line => process.stdout.write(`${line}\n`));
   const signal = signals.stop;
   const onStop = (): void => progress.stopping();
   signal.addEventListener('abort', onStop, { once: true });
   try {
-    const input = flags.input !== undefined
-      ? readNameLines(flags.input === '-' ? process.stdin : flags.input, { signal })
-      : listedNames(canceller, flags.fromList as string, flags.filter, signal);
     const summary = await runBatch({
       canceller,
       input,
@@ -181,12 +211,13 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
       signal,
       callSignal: signals.calls,
       onRecord: (record, stats) => {
-        if (flags.json === true) process.stdout.write(`${JSON.stringify(record)}\n`);
+        lines?.record(record, () => record.name);
         progress.update(stats);
       },
       onPass: (pass, names) => progress.pass(pass, names),
       onFlowState: (state, openNames) => progress.flow(state, openNames),
     });
+    lines?.end();
     progress.stop(summary.stats);
     if (summary.journal?.otherDefinition !== undefined) {
       process.stderr.write(`lro-cancel: note: --journal ${flags.journal ?? ''} was begun by another run (${describeRun(summary.journal.otherDefinition)}); only this input's names were used\n`);
@@ -207,6 +238,5 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
     throw error;
   } finally {
     signal.removeEventListener('abort', onStop);
-    await canceller.close();
   }
 }

@@ -1,8 +1,8 @@
-import { errorOf, type CancelResult } from '../client/outcome.js';
+import type { CancelResult } from '../client/outcome.js';
+import type { OperationsError } from '../errors.js';
 import { printable } from '../printable.js';
 import { redactStructure } from '../redact.js';
 import type { Operation } from '../transport/transport.js';
-import { resultRecord } from '../batch/records.js';
 
 /**
  * What the commands print. Anything a server sent (an error message, an operation's name or error) reaches a
@@ -11,34 +11,39 @@ import { resultRecord } from '../batch/records.js';
  * leaves C1 and bidi controls raw). Error messages and details come already escaped from OperationsError.
  */
 
-/** The `--json` line of one cancel result: the same record the batch journal and output hold. */
-export function resultJson(result: CancelResult): string {
-  return printable(JSON.stringify(resultRecord(result)));
-}
+/** What a result line shows: a cancel's or a delete's result. */
+export type ShownResult = Pick<CancelResult, 'name' | 'transport' | 'attempts' | 'latencyMs' | 'accepted'> & {
+  readonly outcome: string;
+  readonly error?: OperationsError;
+  readonly verifyError?: OperationsError;
+};
 
 const marks: Record<string, string> = {
-  cancelled: '✓', completed: '•', failed: '•', requested: '→', running: '…',
+  cancelled: '✓', deleted: '✓', completed: '•', failed: '•', requested: '→', running: '…',
   not_found: '?', unimplemented: '!', denied: '✗', invalid: '✗', error: '✗',
 };
 
 /** One short human line: outcome, name, and how it was served or why it failed. */
-export function resultLine(result: CancelResult): string {
+export function resultLine(result: ShownResult): string {
   const how = result.transport === undefined
     ? 'not sent'
     : `${result.transport}, ${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}, ${Math.round(result.latencyMs)} ms`;
-  const error = errorOf(result);
+  const error = result.accepted ? result.verifyError : result.error;
   const why = error === undefined ? '' : `: ${error.message}`;
   return printable(`${marks[result.outcome] ?? ' '} ${result.outcome.padEnd(13)} ${result.name} (${how})${why}`);
 }
 
 /**
- * An operation as one line of JSON or a short human summary. The operation is the server's data, shown as errors are:
- * credentials this process sent are cut out of it (a server may echo them into an operation's error too) and anything
- * nested past redact.ts's depth limit is cut.
+ * An operation as it may be shown. It is the server's data, shown as errors are: credentials this process sent are cut
+ * out of it (a server may echo them into an operation's error too) and anything nested past redact.ts's depth limit
+ * is cut.
  */
-export function operationLine(operation: Operation, json: boolean): string {
-  const shown = redactStructure(operation);
-  if (json) return printable(JSON.stringify(shown));
+export function shownOperation(operation: Operation): Operation {
+  return redactStructure(operation);
+}
+
+/** An operation (as shownOperation made it) as a short human line: its name and state. */
+export function operationLine(shown: Operation): string {
   const state = !shown.done
     ? 'running'
     : shown.error !== undefined

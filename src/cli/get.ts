@@ -1,31 +1,55 @@
-import { Canceller } from '../client/canceller.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
-import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
+import type { ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
-import { operationLine } from './format.js';
+import { operationLine, shownOperation } from './format.js';
+import { expandOperationNames } from './names.js';
+import { formatOf, RecordWriter, type OutputFormat } from './output-format.js';
+import { CommandStop, errorLines, openCanceller } from './report.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
-/** Prints a failed call the way `--json` users parse and people read it; INVALID_ARGUMENT before sending is usage. */
-export function reportCallError(caught: unknown, json: boolean, sent: boolean): number {
+/** Columns of `--format table` for operations. */
+export const OPERATION_FIELDS = ['name', 'done', 'error.code'];
+
+/** Writes operations in `format` to stdout (text: one human line each). */
+export function operationWriter(format: OutputFormat): { write(operation: Parameters<typeof shownOperation>[0]): void; end(): void } {
+  const out = new RecordWriter(format, OPERATION_FIELDS, line => process.stdout.write(`${line}\n`));
+  return {
+    write: operation => {
+      const shown = shownOperation(operation);
+      out.record(shown, () => operationLine(shown));
+    },
+    end: () => out.end(),
+  };
+}
+
+/**
+ * Prints a failed call: `--format json` users parse `{"error": {...}}` on stdout, everyone else reads the error and its
+ * hint on stderr. Exit 2 for a call refused before anything was sent (bad usage), 3 for credentials that could not be
+ * had, else 1.
+ */
+export function reportCallError(caught: unknown, format: OutputFormat, name?: string): number {
+  if (caught instanceof CommandStop) throw caught;
   const error = OperationsError.from(caught);
-  if (json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
-  else process.stderr.write(`lro-cancel: ${error.message}\n`);
-  return error.code === Code.INVALID_ARGUMENT && !sent ? ExitCode.USAGE : ExitCode.FAILURES;
+  if (format.kind === 'json') process.stdout.write(`${JSON.stringify({ ...(name === undefined ? {} : { name }), error: error.toJSON() })}\n`);
+  else process.stderr.write(name === undefined ? errorLines(error) : errorLines(error).replace(/^lro-cancel: /, `lro-cancel: ${name}: `));
+  return error.code === Code.INVALID_ARGUMENT && error.transport === undefined ? ExitCode.USAGE : ExitCode.FAILURES;
 }
 
 /** `lro-cancel get NAME`: one GetOperation with the retry policy. */
-export async function runGet(name: string, flags: ConnectionFlags, signals: StopSignals): Promise<number> {
-  let canceller: Canceller | undefined;
+export async function runGet(arg: string, flags: ConnectionFlags, signals: StopSignals): Promise<number> {
+  const [name = arg] = expandOperationNames([arg], flags, process.env);
+  const format = formatOf(flags);
+  const canceller = await openCanceller(flags);
   try {
-    canceller = new Canceller(cancellerOptionsFrom(flags));
-    const operation = await canceller.get(name, { signal: signals.stop });
-    process.stdout.write(`${operationLine(operation, flags.json === true)}\n`);
+    const out = operationWriter(format);
+    out.write(await canceller.get(name, { signal: signals.stop }));
+    out.end();
     return ExitCode.OK;
   } catch (error) {
     if (signals.stop.aborted) return stoppedExitCode(signals.cause());
-    return reportCallError(error, flags.json === true, error instanceof OperationsError && error.transport !== undefined);
+    return reportCallError(error, format);
   } finally {
-    await canceller?.close();
+    await canceller.close();
   }
 }
