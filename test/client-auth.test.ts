@@ -77,6 +77,42 @@ for (const wire of WIRES) {
       });
     });
 
+    test('a credential source that times out (ETIMEDOUT from the metadata server) is UNAVAILABLE and retried; the call goes through', async () => {
+      const [name] = emulator.createOperations({ count: 1 });
+      let asked = 0;
+      const client = clientFor(emulator, wire, {
+        credentials: {
+          getRequestHeaders: async () => {
+            asked += 1;
+            if (asked === 1) throw Object.assign(new Error('request to http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token failed, reason: connect ETIMEDOUT 169.254.169.254:80'), { code: 'ETIMEDOUT' });
+            return { authorization: `Bearer ${GOOD}` };
+          },
+        },
+      });
+      await withClient(client, async c => {
+        const result = await c.cancel(name as string);
+        assert.equal(result.outcome, 'requested', result.error?.message);
+        assert.deepEqual(result.history.map(a => a.codeName), ['UNAVAILABLE', 'OK']);
+        assert.equal(emulator.getOperation(name as string)?.state, 'cancelled');
+      });
+    });
+
+    test('a token endpoint that answers 503 is UNAVAILABLE; one that answers 400 invalid_grant is a refusal, UNAUTHENTICATED after one attempt', async () => {
+      const [name] = emulator.createOperations({ count: 1 });
+      const failing = (status: number, error: string) => clientFor(emulator, wire, {
+        retry: { maxAttempts: 3 },
+        credentials: { getRequestHeaders: async () => { throw Object.assign(new Error(error), { status, response: { status } }); } },
+      });
+      await withClient(failing(503, 'Service Unavailable'), async c => {
+        const result = await c.cancel(name as string);
+        assert.deepEqual([result.outcome, result.codeName, result.history.length], ['error', 'UNAVAILABLE', 3]);
+      });
+      await withClient(failing(400, 'invalid_grant: Bad Request'), async c => {
+        const result = await c.cancel(name as string);
+        assert.deepEqual([result.outcome, result.codeName, result.history.length], ['denied', 'UNAUTHENTICATED', 1]);
+      });
+    });
+
     test('a credentials failure is UNAUTHENTICATED, sends nothing, and never shows the secret', async () => {
       const [name] = emulator.createOperations({ count: 1 });
       const before = emulator.stats().total;

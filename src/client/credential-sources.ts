@@ -28,12 +28,12 @@ function usage(message: string): OperationsError {
 async function readCredentialFile(path: string, origin: string): Promise<string> {
   const where = `${origin} ${JSON.stringify(path)}`;
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw usage(`${where}: cannot read it (${error.code ?? 'read error'})`);
+    throw usage(`cannot read ${where} (${error.code ?? 'read error'})`);
   });
   if (!info.isFile()) throw usage(`${where} is not a file`);
   if (info.size > MAX_CREDENTIAL_FILE_BYTES) throw usage(`${where} is ${info.size} bytes, too large to be a credential file`);
   return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw usage(`${where}: cannot read it (${error.code ?? 'read error'})`);
+    throw usage(`cannot read ${where} (${error.code ?? 'read error'})`);
   });
 }
 

@@ -35,7 +35,11 @@ export interface CliProcess {
 }
 
 /** Variables a job platform or the developer's shell may set that would change what a test's child does. */
-const SCRUBBED = ['LRO_CANCEL_EMULATOR_HOST', 'LRO_CANCEL_EMULATOR_REST', 'JOB_COMPLETION_INDEX', 'CLOUD_RUN_TASK_INDEX', 'CLOUD_RUN_TASK_COUNT'];
+const SCRUBBED = [
+  'LRO_CANCEL_EMULATOR_HOST', 'LRO_CANCEL_EMULATOR_REST', 'JOB_COMPLETION_INDEX', 'CLOUD_RUN_TASK_INDEX', 'CLOUD_RUN_TASK_COUNT',
+  'LRO_CANCEL_ACCESS_TOKEN', 'CLOUDSDK_AUTH_ACCESS_TOKEN_FILE', 'CLOUDSDK_AUTH_IMPERSONATE_SERVICE_ACCOUNT', 'CLOUDSDK_CORE_PROJECT',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS',
+];
 
 function childEnv(options: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
