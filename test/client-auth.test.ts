@@ -91,8 +91,8 @@ for (const wire of WIRES) {
       });
       await withClient(client, async c => {
         const result = await c.cancel(name as string);
-        assert.equal(result.outcome, 'requested', result.error?.message);
-        assert.deepEqual(result.history.map(a => a.codeName), ['UNAVAILABLE', 'OK']);
+        assert.equal(result.outcome, 'requested', result.accepted ? '' : result.error.message);
+        assert.deepEqual(result.attempts.map(a => a.codeName), ['UNAVAILABLE', 'OK']);
         assert.equal(emulator.getOperation(name as string)?.state, 'cancelled');
       });
     });
@@ -105,11 +105,11 @@ for (const wire of WIRES) {
       });
       await withClient(failing(503, 'Service Unavailable'), async c => {
         const result = await c.cancel(name as string);
-        assert.deepEqual([result.outcome, result.codeName, result.history.length], ['error', 'UNAVAILABLE', 3]);
+        assert.deepEqual([result.outcome, result.codeName, result.attempts.length], ['error', 'UNAVAILABLE', 3]);
       });
       await withClient(failing(400, 'invalid_grant: Bad Request'), async c => {
         const result = await c.cancel(name as string);
-        assert.deepEqual([result.outcome, result.codeName, result.history.length], ['denied', 'UNAUTHENTICATED', 1]);
+        assert.deepEqual([result.outcome, result.codeName, result.attempts.length], ['denied', 'UNAUTHENTICATED', 1]);
       });
     });
 
