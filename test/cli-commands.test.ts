@@ -165,6 +165,12 @@ describe('lro-cancel bad usage exits 2 and says which flag and what was expected
     ['--output in a missing folder', ['batch', '--input', '-', '--output', '/nonexistent/dir/o.jsonl'], /--output "\/nonexistent\/dir\/o.jsonl": the folder \/nonexistent\/dir does not exist/],
     ['--output naming a folder', ['batch', '--input', '-', '--output', '/tmp'], /--output "\/tmp" is a folder; expected a file/],
     ['--give-up-after 10x', ['batch', '--input', '-', '--give-up-after', '10x'], /--give-up-after expects a duration such as 30m, 90s, 1h or 500ms/],
+    ['--endpoint without a port', ['get', '--endpoint', 'example.com', `${PARENT}/operations/x`], /--endpoint must be host:port \(e.g. 127.0.0.1:7001\), got "example.com"/],
+    ['--rest-endpoint over http without --insecure', ['get', '--rest-endpoint', 'http://example.com', `${PARENT}/operations/x`], /--rest-endpoint http:\/\/example.com is plain http: credentials would travel in clear text; use https:, or add --insecure for an emulator/],
+    ['two credentials', ['get', '--access-token-file', 'a', '--key-file', 'b', `${PARENT}/operations/x`], /--access-token-file and --key-file are two credentials: give one of them/],
+    ['wait --timeout 0', ['wait', '--timeout', '0', `${PARENT}/operations/x`], /--timeout expects a duration such as 30m, 90s, 1h or 500ms .* of at least 1 ms, got "0"/],
+    ['get without a name', ['get'], /missing the NAME argument \(see lro-cancel get --help\)/],
+    ['a flag without its value', ['get', `${PARENT}/operations/x`, '--endpoint'], /--endpoint argument missing/],
   ];
   let emulator: Emulator;
   before(async () => { emulator = await startTestEmulator(); });
@@ -179,6 +185,9 @@ describe('lro-cancel bad usage exits 2 and says which flag and what was expected
       const run = await runCli(args, { emulator });
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, message);
+      // One style: every line is the CLI's own, and none is commander's "error: option '--x <n>' argument ...".
+      assert.match(run.stderr, /^(lro-cancel: [^\n]+\n)+$/);
+      assert.doesNotMatch(run.stderr, /error: |option '/);
       assert.equal(run.stdout, '');
     });
   }

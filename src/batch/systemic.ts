@@ -37,7 +37,9 @@ export function systemicFailureOf(result: CancelResult, verify: boolean): System
     case Code.NOT_FOUND:
       return notTheApi(error) ? failure(wrongHost()) : undefined;
     default:
-      return notTheApi(error) && error.hint !== undefined && !SAYS_NOTHING.has(error.code) ? failure(error.hint) : undefined;
+      // Nothing that speaks the API answered, so there is no server's word to quote: the hint is the whole story.
+      return notTheApi(error) && error.hint !== undefined && !SAYS_NOTHING.has(error.code)
+        ? { code: error.code, codeName: error.codeName, message: error.hint } : undefined;
   }
 }
 

@@ -25,7 +25,7 @@ export function parseFormat(value: string): OutputFormat {
   const match = /^\s*([a-z]+)\s*(?:\((.*)\))?\s*$/.exec(value);
   const kind = match?.[1];
   const list = match?.[2];
-  const fields = list === undefined ? undefined : list.split(',').map(field => field.trim()).filter(field => field !== '');
+  const fields = list === undefined ? undefined : list.trim() === '' ? [] : list.split(',').map(field => field.trim());
   const bad = fields?.find(field => !FIELD.test(field));
   if (match === null || bad !== undefined) {
     throw new InvalidArgumentError(`--format ${EXPECTED}; got ${JSON.stringify(value)}${bad === undefined ? '' : ` (${JSON.stringify(bad)} is not a field path)`}`);

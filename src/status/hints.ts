@@ -111,4 +111,4 @@ export function hintFor(code: Code, details: readonly ErrorDetail[]): string | u
 }
 
 /** The hint of a TLS handshake that met a plaintext server: the one mistake that needs no retry to be sure of. */
-export const PLAINTEXT_HINT = 'for an emulator use --insecure (or LRO_CANCEL_EMULATOR_HOST); for a TLS endpoint, check the port';
+export const PLAINTEXT_HINT = 'the port serves plaintext: for an emulator use --insecure (or LRO_CANCEL_EMULATOR_HOST); for a TLS endpoint, check the port';

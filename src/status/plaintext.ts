@@ -21,8 +21,7 @@ export function isPlaintextAnswer(text: unknown): boolean {
  * request was sent: `auto` may still try REST) and the fix as its hint. The message replaces OpenSSL's multi-line text.
  */
 export function plaintextAnswerError(transport: TransportName, cause?: unknown): OperationsError {
-  const wire = transport === 'grpc' ? 'gRPC' : 'REST';
-  return new OperationsError(Code.FAILED_PRECONDITION, `${wire}: the server answered in plaintext: for an emulator use --insecure (TLS handshake failed)`, {
+  return new OperationsError(Code.FAILED_PRECONDITION, 'the server answered in plaintext: for an emulator use --insecure', {
     transport,
     reachedServer: false,
     hint: PLAINTEXT_HINT,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 /** What a finished child process printed; `out` is stdout and stderr as they arrived, interleaved. */
 export interface ProcessRun {
@@ -16,4 +16,14 @@ export function runProcess(command: string, args: readonly string[], options: { 
     child.once('error', reject);
     child.once('close', code => resolve({ code, out }));
   });
+}
+
+/** Whether `command args` runs here and exits 0 (tests that need a tool skip without it). */
+export function canRun(command: string, args: readonly string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

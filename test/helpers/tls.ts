@@ -1,15 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canRun } from './process.js';
 
 /** Whether openssl can be run here (TLS tests make a fresh self-signed certificate with it and skip without it). */
 export function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return canRun('openssl', ['version']);
 }
 
 /**
