@@ -124,6 +124,7 @@ describe('lro-cancel with credentials from its flags', { concurrency: true }, ()
       emulator, env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS: iamUrl },
     });
     assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '', 'no library warning');
     assert.equal(jsonLines(run.stdout)[0]?.['outcome'], 'requested');
     const asked = iamRequests.find(request => request.url.includes('target@'));
     assert.equal(asked?.url, '/v1/projects/-/serviceAccounts/target@p.iam.gserviceaccount.com:generateAccessToken');
@@ -167,7 +168,7 @@ describe('lro-cancel --key-file', () => {
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
     }));
     const run = await runCli(['cancel', 'projects/p/locations/l/operations/op-1', '--key-file', key, '--insecure', '--rest-endpoint', recorder.restEndpoint]);
-    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual([run.code, run.stderr], [0, ''], 'exit 0 and no library warning');
     const authorization = recorder.calls.find(call => call.wire === 'rest')?.headers['authorization']?.[0] ?? '';
     const [header = '', payload = '', signature = ''] = authorization.replace(/^Bearer /, '').split('.');
     const decode = (part: string): Record<string, unknown> => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>;
@@ -298,7 +299,7 @@ describe('lro-cancel with Application Default Credentials', { skip: hasOpenssl()
       runCli(['cancel', names[1], '--quota-project', 'flag-project', '--rest-endpoint', recorder.restEndpoint], { env }),
       runCli(['cancel', names[2], '--endpoint', recorder.grpcEndpoint], { env }),
     ]);
-    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    for (const run of runs) assert.deepEqual([run.code, run.stderr], [0, ''], 'exit 0 and no library warning');
     assert.deepEqual(names.map(name => calls(name).map(call => [call.wire, call.headers['authorization'], call.headers['x-goog-user-project']])), [
       [['grpc', ['Bearer tok-federated'], ['flag-project']]],
       [['rest', ['Bearer tok-federated'], ['flag-project']]],

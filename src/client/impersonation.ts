@@ -68,6 +68,27 @@ function impersonationFailure(error: unknown, target: string): unknown {
   return new OperationsError(Code.UNAUTHENTICATED, `could not impersonate ${target}: ${reason}`, { hint });
 }
 
+/** The start of the console warning google-auth-library 11 prints for every Impersonated client it makes. */
+const UNVALIDATED_CONFIG_WARNING = 'The `Impersonated` constructor does not validate the credential configuration';
+
+/**
+ * Makes a client without google-auth-library 11's console warning that the Impersonated constructor does not validate
+ * a credential configuration taken from an untrusted source: here the configuration is the operator's own flag and
+ * variables, not a file from elsewhere, and the CLI prints no library warnings. The constructor is synchronous, so
+ * only that one warning is dropped; any other goes through.
+ */
+function withoutConfigWarning<T>(make: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && args[0].startsWith(UNVALIDATED_CONFIG_WARNING))) warn.apply(console, args);
+  };
+  try {
+    return make();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 /**
  * google-auth-library's Impersonated client over `source`: a token of the target account, scoped to cloud-platform,
  * refreshed before it expires. Made on first use (the library is loaded then); a failure to make it is tried again on
@@ -80,14 +101,14 @@ export function impersonatedCredentials(options: ImpersonationOptions): AuthHead
   const impersonated = (): Promise<Impersonated> => {
     client ??= (async () => {
       const [{ Impersonated }, sourceClient] = await Promise.all([import('google-auth-library'), options.source()]);
-      return new Impersonated({
+      return withoutConfigWarning(() => new Impersonated({
         sourceClient,
         targetPrincipal: target,
         delegates: delegates.map(account => `projects/-/serviceAccounts/${account}`),
         targetScopes: [CLOUD_PLATFORM_SCOPE],
         lifetime: 3600,
         ...(endpoint === undefined ? {} : { endpoint }),
-      });
+      }));
     })();
     client.catch(() => { client = undefined; });
     return client;
