@@ -75,7 +75,9 @@ describe('TLS to a plaintext port', { concurrency: true }, () => {
       assert.equal(run.code, 1, run.stderr);
       const [line] = jsonLines(run.stdout);
       assert.deepEqual([line?.['outcome'], line?.['codeName'], line?.['attempts']], ['error', 'FAILED_PRECONDITION', 1]);
-      assert.ok(Number(line?.['latencyMs']) < 1000, `answered in ${String(line?.['latencyMs'])} ms`);
+      // One attempt, not ten over 26 s. The call's latency here includes loading undici and making the channel in a
+      // process started a moment ago on a shared machine; test/tls.test.ts times a warm client's (well under 1 s).
+      assert.ok(Number(line?.['latencyMs']) < 5000, `answered in ${String(line?.['latencyMs'])} ms`);
       assert.match(String(line?.['message']), /the server answered in plaintext: for an emulator use --insecure/);
       assert.equal(run.stderr, 'lro-cancel: the port serves plaintext: for an emulator use --insecure (or LRO_CANCEL_EMULATOR_HOST); for a TLS endpoint, check the port\n');
       assert.doesNotMatch(run.stdout + run.stderr, /wrong version number|SSL routines|DEP0123|DeprecationWarning/);

@@ -144,3 +144,28 @@ describe('TLS to a server with a self-signed certificate', { skip: available ? f
     }
   });
 });
+
+describe('TLS to a plaintext port', () => {
+  test('fails in one attempt, well within a second once the client is warm, on both wires: FAILED_PRECONDITION with the fix', async () => {
+    const { startTestEmulator } = await import('./helpers/emulator.js');
+    const emulator = await startTestEmulator();
+    const credentials = { getRequestHeaders: async () => ({ authorization: 'Bearer any' }) };
+    try {
+      for (const [transport, endpoint] of [['grpc', { grpcEndpoint: emulator.grpcAddress }], ['rest', { restEndpoint: emulator.restUrl.replace('http:', 'https:') }]] as const) {
+        const canceller = createCanceller({ ...endpoint, transport, credentials, env: {} });
+        try {
+          await canceller.cancel('projects/p/locations/l/operations/warm-up'); // loads undici, makes the channel
+          const result = await canceller.cancel('projects/p/locations/l/operations/timed');
+          assert.equal(result.accepted, false);
+          assert.deepEqual([result.codeName, result.attempts.length], ['FAILED_PRECONDITION', 1], transport);
+          assert.ok(result.latencyMs < 1000, `${transport}: ${result.latencyMs} ms`);
+          assert.match(errorOf(result)?.hint ?? '', /for an emulator use --insecure/);
+        } finally {
+          await canceller.close();
+        }
+      }
+    } finally {
+      await emulator.close();
+    }
+  });
+});
