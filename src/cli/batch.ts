@@ -6,9 +6,9 @@ import { Canceller } from '../client/canceller.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { JournalBusyError } from '../batch/journal-lock.js';
-import { describeRun, type InputIdentity, type RunDefinition } from '../batch/journal.js';
+import type { InputIdentity, RunDefinition } from '../batch/journal.js';
 import { createProgress } from '../batch/progress.js';
-import { runBatch } from '../batch/runner.js';
+import { batchClientOptions, startBatch } from '../batch/cancel-many.js';
 import { parseShard, shardFromEnvironment, type Shard } from '../batch/shard.js';
 import { RAW_MAX_CHARS, readNameLines, type InputLine } from '../batch/source.js';
 import { isOperationUnder, parseParentName } from '../names.js';
@@ -19,6 +19,7 @@ import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { restartWithBatchNodeFlags } from './heap-growth.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
+import { SummaryJsonFile } from './summary-json.js';
 
 export interface BatchFlags extends ConnectionFlags {
   readonly input?: string;
@@ -34,13 +35,11 @@ export interface BatchFlags extends ConnectionFlags {
   readonly maxPassDelayMs?: number;
   readonly journal?: string;
   readonly output?: string;
+  readonly summaryJson?: string;
   readonly shard?: string;
   readonly shardCount?: number;
   readonly progress: 'auto' | 'tty' | 'log' | 'none';
 }
-
-/** The longest wait between two attempts of one call in a batch (the library's default is 10 s). */
-const BATCH_MAX_BACKOFF_MS = 2000;
 
 function usage(message: string): never {
   throw new OperationsError(Code.INVALID_ARGUMENT, message);
@@ -137,16 +136,17 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   if (flags.input !== undefined && flags.input !== '-') await checkInput(flags.input);
   if (flags.journal !== undefined) await checkWritable('--journal', flags.journal);
   if (flags.output !== undefined) await checkWritable('--output', flags.output);
-  if (flags.journal !== undefined && flags.output !== undefined && resolve(flags.journal) === resolve(flags.output)) {
-    usage('--journal and --output must be different files');
+  if (flags.summaryJson !== undefined) await checkWritable('--summary-json', flags.summaryJson);
+  const files = [['--journal', flags.journal], ['--output', flags.output], ['--summary-json', flags.summaryJson]].filter(([, path]) => path !== undefined) as [string, string][];
+  for (const [i, [flag, path]] of files.entries()) {
+    const same = files.slice(i + 1).find(([, other]) => resolve(other) === resolve(path));
+    if (same !== undefined) usage(`${flag} and ${same[0]} must be different files`);
   }
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
   restartWithBatchNodeFlags();
   const definition = flags.journal === undefined ? undefined : await runDefinition(flags, shard);
-  const options = cancellerOptionsFrom(flags, { maxConcurrency: flags.concurrency });
-  // The batch's flow control holds every call back in an outage and slows them all under a quota, so a call's own
-  // backoff need not grow to 10 s: capped at 2 s, the last few names of a brownout do not wait out long backoffs.
-  const canceller = new Canceller({ ...options, retry: { maxBackoffMs: BATCH_MAX_BACKOFF_MS, ...options.retry } });
+  // The batch's own client: its backoff capped at 2 s, since the flow control holds every call back in an outage.
+  const canceller = new Canceller(batchClientOptions(cancellerOptionsFrom(flags, {}), flags.concurrency));
   // A bar redrawn on the terminal that --json lines also go to would garble both: log lines then.
   const barFits = process.stderr.isTTY && !(flags.json === true && process.stdout.isTTY);
   const mode = flags.progress === 'auto' ? (barFits ? 'tty' : 'log') : flags.progress;
@@ -158,46 +158,52 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   const signal = signals.stop;
   const onStop = (): void => progress.stopping();
   signal.addEventListener('abort', onStop, { once: true });
+  let summaryFile: SummaryJsonFile | undefined;
   try {
     const input = flags.input !== undefined
       ? readNameLines(flags.input === '-' ? process.stdin : flags.input, { signal })
       : listedNames(canceller, flags.fromList as string, flags.filter, signal);
-    const summary = await runBatch({
+    const run = startBatch(input, {
       canceller,
-      input,
       concurrency: flags.concurrency,
-      ratePerSecond: flags.rps,
+      ...(flags.rps === undefined ? {} : { ratePerSecond: flags.rps }),
       verify: flags.verify === true,
-      verifyBy: flags.verifyBy,
-      verifyTimeoutMs: flags.verifyTimeoutMs,
-      timeoutMs: flags.deadlineMs,
-      giveUpAfterMs: flags.giveUpAfter,
-      passDelayMs: flags.passDelayMs,
-      maxPassDelayMs: flags.maxPassDelayMs,
-      journalPath: flags.journal,
-      definition,
-      outputPath: flags.output,
-      shard,
+      ...(flags.verifyBy === undefined ? {} : { verifyBy: flags.verifyBy }),
+      ...(flags.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: flags.verifyTimeoutMs }),
+      ...(flags.deadlineMs === undefined ? {} : { timeoutMs: flags.deadlineMs }),
+      ...(flags.giveUpAfter === undefined ? {} : { giveUpAfterMs: flags.giveUpAfter }),
+      ...(flags.passDelayMs === undefined ? {} : { passDelayMs: flags.passDelayMs }),
+      ...(flags.maxPassDelayMs === undefined ? {} : { maxPassDelayMs: flags.maxPassDelayMs }),
+      ...(flags.journal === undefined ? {} : { journalPath: flags.journal }),
+      ...(flags.output === undefined ? {} : { outputPath: flags.output }),
+      ...(shard === undefined ? {} : { shard }),
       signal,
+    }, {
+      definition,
       callSignal: signals.calls,
-      onRecord: (record, stats) => {
-        if (flags.json === true) process.stdout.write(`${JSON.stringify(record)}\n`);
-        progress.update(stats);
-      },
       onPass: (pass, names) => progress.pass(pass, names),
       onFlowState: (state, openNames) => progress.flow(state, openNames),
     });
-    progress.stop(summary.stats);
-    if (summary.journal?.otherDefinition !== undefined) {
-      process.stderr.write(`lro-cancel: note: --journal ${flags.journal ?? ''} was begun by another run (${describeRun(summary.journal.otherDefinition)}); only this input's names were used\n`);
+    // Written when the run ends, and by an exit hook if a second signal ends the process before that.
+    summaryFile = flags.summaryJson === undefined ? undefined
+      : new SummaryJsonFile(flags.summaryJson, () => run.snapshot(), () => signals.cause());
+    for await (const { record } of run.entries()) {
+      if (flags.json === true) process.stdout.write(`${JSON.stringify(record)}\n`);
+      const stats = run.stats;
+      if (stats !== undefined) progress.update(stats);
+    }
+    const summary = await run.summary();
+    if (run.stats !== undefined) progress.stop(run.stats);
+    if (summary.journal?.otherRun !== null && summary.journal?.otherRun !== undefined) {
+      process.stderr.write(`lro-cancel: note: --journal ${flags.journal ?? ''} was begun by another run (${summary.journal.otherRun}); only this input's names were used\n`);
     }
     process.stderr.write(`${formatSummary(summary, { journal: flags.journal, giveUpAfterMs: flags.giveUpAfter })}\n`);
-    if (summary.interrupted) return stoppedExitCode(signals.cause());
-    if (summary.systemic !== undefined) {
-      process.stderr.write(`lro-cancel: stopped: ${summary.systemic.message}\n`);
-      return ExitCode.SYSTEMIC;
-    }
-    return summary.notFinal > 0 || summary.unfinished > 0 ? ExitCode.FAILURES : ExitCode.OK;
+    const exitCode = summary.stopped === 'signal' ? stoppedExitCode(signals.cause())
+      : summary.systemic !== null ? ExitCode.SYSTEMIC
+        : summary.complete ? ExitCode.OK : ExitCode.FAILURES;
+    if (summary.systemic !== null) process.stderr.write(`lro-cancel: stopped: ${summary.systemic.message}\n`);
+    await summaryFile?.write(summary, exitCode);
+    return exitCode;
   } catch (error) {
     progress.stop(); // a failed listing or journal write must not leave the bar's line open and the cursor hidden
     if (error instanceof JournalBusyError) {
@@ -206,6 +212,7 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
     }
     throw error;
   } finally {
+    summaryFile?.dispose();
     signal.removeEventListener('abort', onStop);
     await canceller.close();
   }
