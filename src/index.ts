@@ -3,6 +3,9 @@
  * User-facing names first; everything exported here is public API and guarded by test/exports.test.ts.
  */
 export { createCanceller } from './client/canceller.js';
+export { cancelMany } from './batch/cancel-many.js';
+export type { CancelManyOptions, CancelManyRun } from './batch/cancel-many.js';
+export type { BatchStop, CancelManySummary } from './batch/batch-summary.js';
 export type { CallOptions, Canceller, CancelOptions, ListOptions, WaitOptions } from './client/canceller.js';
 export type { CancellerOptions, TransportChoice } from './client/options.js';
 export { CANCEL_OUTCOMES } from './client/outcome.js';
@@ -19,4 +22,8 @@ export type { AdaptiveBudgetOptions, RetryBudgetOptions, TokenBudgetOptions } fr
 export { DEFAULT_RETRY_POLICY } from './policy/retry-policy.js';
 export type { AuthHeaderSource } from './client/credentials.js';
 export type { ServiceProfile, HttpRule } from './protos.js';
+export { CHANNELS } from './telemetry/channels.js';
+export type {
+  AttemptMessage, BatchPassMessage, BatchPauseMessage, BatchResumeMessage, OperationsMethod, RetryMessage, TransportMessage,
+} from './telemetry/channels.js';
 export { VERSION } from './version.js';

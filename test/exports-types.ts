@@ -4,6 +4,8 @@
  * being an error fails the build). test/exports.test.ts guards the runtime names.
  */
 import type {
+  AttemptMessage, BatchPassMessage, BatchPauseMessage, BatchResumeMessage, BatchStop, CancelManyOptions, CancelManyRun,
+  CancelManySummary, OperationsMethod, RetryMessage, TransportMessage,
   AdaptiveBudgetOptions, AnyMessage, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
   CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, ErrorDetail, HttpRule, ListOperationsPage,
   ListOptions, Operation, OperationName, OperationStatus, ParentName, RetryBudgetOptions, RetryOptions, ServiceProfile,
@@ -15,6 +17,10 @@ import type { ResolvedCancellerOptions } from '../src/index.js';
 import type { AttemptGate } from '../src/index.js';
 // @ts-expect-error the batch's call options are internal
 import type { BatchCallOptions } from '../src/index.js';
+// @ts-expect-error the engine's command-line hooks are internal
+import type { BatchHooks } from '../src/index.js';
+// @ts-expect-error the telemetry observers are internal
+import type { CallObserver } from '../src/index.js';
 
 /** Every public type, used once, so an unused import cannot hide a missing one. */
 export type PublicTypes = [
@@ -22,7 +28,16 @@ export type PublicTypes = [
   CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, ErrorDetail, HttpRule, ListOperationsPage,
   ListOptions, Operation, OperationName, OperationStatus, ParentName, RetryBudgetOptions, RetryOptions, ServiceProfile,
   TokenBudgetOptions, TransportChoice, TransportName, WaitOptions, ResolvedCancellerOptions, AttemptGate, BatchCallOptions,
+  AttemptMessage, BatchPassMessage, BatchPauseMessage, BatchResumeMessage, BatchStop, CancelManyOptions, CancelManyRun,
+  CancelManySummary, OperationsMethod, RetryMessage, TransportMessage, BatchHooks, CallObserver,
 ];
+
+/** cancelMany's results are CancelResults, read with for await; its summary is JSON-ready. */
+export async function firstOutcome(run: CancelManyRun): Promise<string> {
+  for await (const result of run) return result.outcome;
+  const summary: CancelManySummary = await run.summary();
+  return JSON.stringify(summary.outcomes);
+}
 
 /** A result says which call an error came from: the type narrows on `accepted`. */
 export function errorText(result: CancelResult): string {

@@ -1,6 +1,7 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 
@@ -22,6 +23,13 @@ interface LockOwner {
   readonly startedAt: string;
 }
 
+/**
+ * Journals this process holds. The lock file cannot tell a second batch of this process from a restarted container
+ * whose process got the same pid (both look like "this pid"), so batches of one process (cancelMany in a service)
+ * are kept apart here.
+ */
+const heldHere = new Set<string>();
+
 export interface JournalLock {
   /** Removes the lock file. Safe to call twice. */
   release(): Promise<void>;
@@ -36,6 +44,20 @@ export interface JournalLock {
  */
 export async function lockJournal(journalPath: string): Promise<JournalLock> {
   const lockPath = `${journalPath}.lock`;
+  const key = resolve(lockPath);
+  if (heldHere.has(key)) {
+    throw new JournalBusyError(`--journal ${JSON.stringify(journalPath)} is in use by another batch of this process (lock file ${lockPath}); wait for it to end`);
+  }
+  heldHere.add(key);
+  try {
+    return await takeLock(journalPath, lockPath, () => heldHere.delete(key));
+  } catch (error) {
+    heldHere.delete(key);
+    throw error;
+  }
+}
+
+async function takeLock(journalPath: string, lockPath: string, forget: () => void): Promise<JournalLock> {
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let tries = 0; ; tries += 1) {
     try {
@@ -75,6 +97,7 @@ export async function lockJournal(journalPath: string): Promise<JournalLock> {
     async release() {
       if (released) return;
       released = true;
+      forget();
       clearInterval(heartbeat);
       process.off('exit', removeOnExit);
       if (ownsLock(lockPath, owner)) await unlink(lockPath).catch(() => undefined);

@@ -1,4 +1,6 @@
-import { errorOf, type CancelResult } from '../client/outcome.js';
+import { errorOf, type CancelNotAccepted, type CancelOutcome, type CancelResult } from '../client/outcome.js';
+import { Code, codeName, httpStatusOf, isCode } from '../code.js';
+import { OperationsError, type TransportName } from '../errors.js';
 import type { JsonLineRecord } from './jsonl.js';
 import type { InputLine } from './source.js';
 
@@ -61,4 +63,40 @@ export function invalidRecord(line: Extract<InputLine, { invalid: string }>): Js
     line: line.lineNumber,
     message: line.invalid,
   };
+}
+
+/** The code a reconstructed error stands for, from the outcome (a record keeps the code of the cancel call only). */
+const CODE_OF_OUTCOME: Readonly<Record<string, Code>> = {
+  not_found: Code.NOT_FOUND, denied: Code.PERMISSION_DENIED, unimplemented: Code.UNIMPLEMENTED, invalid: Code.INVALID_ARGUMENT,
+};
+
+/**
+ * The result of a record that no call of this run returned: an invalid input line, a name a listing showed done, a
+ * name the time bound ended with its last pass's record. Attempts are not kept in records (their count is), so
+ * `attempts` is empty. An accepted name that a read could not settle before the time bound carries a
+ * DEADLINE_EXCEEDED `verifyError` quoting its last read.
+ */
+export function resultFromRecord(record: JsonLineRecord): CancelResult {
+  const code = typeof record['code'] === 'number' && isCode(record['code']) ? record['code'] : Code.UNKNOWN;
+  const wire = record['transport'];
+  const transport: TransportName | undefined = wire === 'grpc' || wire === 'rest' ? wire : undefined;
+  const message = typeof record['message'] === 'string' ? record['message'] : undefined;
+  const base = {
+    name: record.name,
+    code,
+    codeName: codeName(code),
+    httpStatus: typeof record['httpStatus'] === 'number' ? record['httpStatus'] : httpStatusOf(code),
+    transport,
+    attempts: [],
+    latencyMs: typeof record['latencyMs'] === 'number' ? record['latencyMs'] : 0,
+  };
+  const outcome = record.outcome as CancelOutcome;
+  if (recordAccepted(record)) {
+    if (message === undefined) return { ...base, accepted: true, outcome };
+    const verifyCode = CODE_OF_OUTCOME[outcome] ?? Code.DEADLINE_EXCEEDED;
+    const why = verifyCode === Code.DEADLINE_EXCEEDED ? `verification did not finish before the batch's time bound; the last read said: ${message}` : message;
+    return { ...base, accepted: true, outcome, verifyError: new OperationsError(verifyCode, why, transport === undefined ? {} : { transport }) };
+  }
+  const error = new OperationsError(CODE_OF_OUTCOME[outcome] ?? code, message ?? codeName(code), transport === undefined ? {} : { transport });
+  return { ...base, accepted: false, outcome: outcome as CancelNotAccepted['outcome'], error };
 }

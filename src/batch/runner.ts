@@ -17,6 +17,10 @@ import type { InputLine } from './source.js';
 import { BatchStats } from './stats.js';
 import { SystemicDetector, type SystemicFailure } from './systemic.js';
 import { ListingVerifier } from './verify-listing.js';
+import { debugLog } from '../log.js';
+import { batchPassStarted, batchPaused, batchRecorded, batchResumed, batchStarted } from '../telemetry/batch-telemetry.js';
+
+const log = debugLog('batch');
 
 export interface BatchOptions {
   readonly canceller: Canceller;
@@ -54,14 +58,33 @@ export interface BatchOptions {
   readonly callSignal?: AbortSignal | undefined;
   /** Attempts in flight before the service first accepts one. @default 20 */
   readonly startupInFlight?: number | undefined;
-  /** Called for every record written (journal and output), e.g. to print `--json` lines or drive progress. */
-  readonly onRecord?: ((record: JsonLineRecord, stats: BatchStats) => void) | undefined;
+  /**
+   * Given, when the batch starts, a function that tells where it stands (its summary so far): progress reads the
+   * totals as it goes, and a command that must exit at once can still write what was done.
+   */
+  readonly onStart?: ((live: () => BatchSummary) => void) | undefined;
+  /**
+   * Takes every name's record as it is written (journal and output), with the call's result when this run has one.
+   * The batch waits for a promise it returns before that worker takes another name: a consumer that stops reading
+   * stops new calls (backpressure).
+   */
+  readonly emit?: ((entry: BatchEntry) => Promise<void> | undefined) | undefined;
   /** Called when a pass starts, with the number of names it takes up (0 for the first pass). */
   readonly onPass?: ((pass: number, names: number) => void) | undefined;
   /** Called when the batch pauses for the service or resumes, with the names read and not yet recorded. */
   readonly onFlowState?: ((state: FlowState, openNames: number) => void) | undefined;
   /** Extra per-call headers (emulator fault injection in tests). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * One name's outcome as the batch records it. `result` is the call's own result; it is absent when the record did
+ * not come from a call of this run's (an invalid input line, a name the listing showed done, a name the time bound
+ * ended with its last pass's record).
+ */
+export interface BatchEntry {
+  readonly record: JsonLineRecord;
+  readonly result?: CancelResult | undefined;
 }
 
 export interface BatchSummary {
@@ -78,6 +101,8 @@ export interface BatchSummary {
   readonly dedupeFull: boolean;
   /** Times the batch paused for an outage or a quota. */
   readonly pauses: number;
+  /** Passes started (1 when no name needed another). */
+  readonly passes: number;
   readonly journal: Pick<RunJournal, 'otherDefinition' | 'counts'> | undefined;
   /** Lines of the output rebuilt from the journal. */
   readonly outputLines: number | undefined;
@@ -101,11 +126,31 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   let open = 0;
   let notFinal = 0;
   let systemic: SystemicFailure | undefined;
+  /** The pause under way, for the resume event. */
+  let paused: { readonly reason: 'unavailable' | 'quota'; readonly sinceMs: number } | undefined;
+  const onFlowState = (state: FlowState): void => {
+    options.onFlowState?.(state, open);
+    if (state.kind === 'paused' && paused === undefined) {
+      paused = { reason: state.reason, sinceMs: state.sinceMs };
+      if (log.enabled) log.debug(`paused for the service (${state.reason}): ${open} names waiting`, { reason: state.reason, waitingNames: open });
+      batchPaused({ reason: state.reason, sinceMs: state.sinceMs, nextProbeAtMs: state.nextProbeAtMs, waitingNames: open });
+    } else if (state.kind === 'running' && paused !== undefined) {
+      const pausedMs = Date.now() - paused.sinceMs;
+      if (log.enabled) log.debug(`resumed after ${pausedMs} ms paused (${paused.reason})`, { reason: paused.reason, pausedMs });
+      batchResumed({ reason: paused.reason, pausedMs });
+      paused = undefined;
+    }
+  };
+  const startPass = (pass: number, names: number): void => {
+    options.onPass?.(pass, names);
+    if (log.enabled && pass > 1) log.debug(`pass ${pass}: ${names} names that met a degraded service are tried again`, { pass, names });
+    batchPassStarted(pass, names);
+  };
   const flow = new FlowControl({
     ceilingPerSecond: options.ratePerSecond,
     startupInFlight: options.startupInFlight,
     shards: options.shard?.count,
-    onStateChange: state => options.onFlowState?.(state, open),
+    onStateChange: onFlowState,
   });
   // A stop lets nothing more through the flow: the attempts on the wire drain, nothing waiting is sent.
   const stop = new AbortController();
@@ -130,12 +175,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
   const callTimeoutMs = options.timeoutMs ?? canceller.retryPolicy.totalTimeoutMs;
 
-  const write = (record: JsonLineRecord, sent: boolean): void => {
+  const write = (record: JsonLineRecord, sent: boolean, result?: CancelResult): Promise<void> | undefined => {
     journal?.writer.append(record);
     direct?.append(record);
     if (!isFinalOutcome(record.outcome, verify)) notFinal += 1;
     stats.record({ outcome: record.outcome, codeName: String(record['codeName']), latencyMs: Number(record['latencyMs']), sent });
-    options.onRecord?.(record, stats);
+    batchRecorded(record.outcome);
+    return options.emit?.({ record, result });
   };
 
   const listing = verify && options.verifyBy !== 'get';
@@ -196,7 +242,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       gaveUp = true;
     }
     open -= 1;
-    write(record, true);
+    await write(record, true, record === last ? undefined : result);
   };
 
   const firstPass = async function* (): AsyncGenerator<{ readonly name: string; readonly progress: NameProgress }> {
@@ -219,7 +265,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         open += 1;
         yield { name: line.name, progress: journal?.accepted.has(key) === true ? { attempts: 0, accepted: true } : ZERO };
       } else {
-        write(invalidRecord(line), false);
+        await write(invalidRecord(line), false);
       }
     }
   };
@@ -242,7 +288,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       await runPool(waiting.drain(), options.concurrency, async ({ record, settled }) => {
         if (settled === undefined && !stop.signal.aborted) return handle(record.name, progressOf(record), queue, record, true);
         open -= 1;
-        write(settled === undefined ? record : settledRecord(record, settled), true);
+        await write(settled === undefined ? record : settledRecord(record, settled), true);
       });
     } finally {
       await waiting.close();
@@ -251,15 +297,32 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
   let deferred = new DeferredQueue();
   let outputLines: number | undefined;
+  let passes = 1;
+  const live = (): BatchSummary => ({
+    stats,
+    unfinished: open,
+    interrupted: options.signal.aborted,
+    systemic,
+    notFinal,
+    gaveUp,
+    dedupeFull: seen.full,
+    pauses: flow.pauses,
+    passes,
+    journal: journal === undefined ? undefined : { otherDefinition: journal.otherDefinition, counts: journal.counts },
+    outputLines,
+  });
+  options.onStart?.(live);
+  const stopRate = batchStarted(() => stats.ratePerSecond());
   try {
-    options.onPass?.(1, 0);
+    startPass(1, 0);
     const firstQueue = deferred;
     await runPool(firstPass(), options.concurrency, item => handle(item.name, item.progress, firstQueue), { signal: stop.signal });
     await verifyWaiting(firstQueue);
     for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && now() < giveUpAt; pass += 1) {
       const retrying = deferred;
       deferred = new DeferredQueue();
-      options.onPass?.(pass, retrying.size);
+      passes = pass;
+      startPass(pass, retrying.size);
       // The delay runs from the latest deferral: a name a quota refused at the start of a long pass has waited enough.
       const waitMs = Math.max(0, retrying.lastAddedAtMs + passDelayMs(pass - 1) - now());
       await sleep(Math.min(waitMs, giveUpAt - now()), stop.signal).catch(() => undefined);
@@ -276,10 +339,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       gaveUp = true;
       for await (const record of deferred.drain()) {
         open -= 1;
-        write(record, true);
+        await write(record, true);
       }
     }
   } finally {
+    stopRate();
     options.signal.removeEventListener('abort', stopNow);
     await verifier.close();
     await deferred.close();
@@ -291,18 +355,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       journalPath: journal.path, outputPath: options.outputPath, runStartOffset: journal.runStartOffset, inputKeys: seen, verify,
     });
   }
-  return {
-    stats,
-    unfinished: open,
-    interrupted: options.signal.aborted,
-    systemic,
-    notFinal,
-    gaveUp,
-    dedupeFull: seen.full,
-    pauses: flow.pauses,
-    journal: journal === undefined ? undefined : { otherDefinition: journal.otherDefinition, counts: journal.counts },
-    outputLines,
-  };
+  return live();
 }
 
 /** The record of a name whose cancel an earlier run had accepted (the journal keeps only that it was). */

@@ -1,5 +1,5 @@
 import { OperationsError } from '../errors.js';
-import { OPERATION_NAME_FORM, assertOperationName } from '../names.js';
+import { OPERATION_NAME_FORM, assertOperationName, isOperationName } from '../names.js';
 import { redact } from '../redact.js';
 import { LineSplitter, MAX_LINE_CHARS, OverlongLine, textChunks, type SplitLine } from './lines.js';
 
@@ -102,4 +102,32 @@ function invalidLine(lineNumber: number, raw: string, problem: string): InputLin
 
 function shorten(text: string, maxChars: number = RAW_MAX_CHARS): string {
   return redact(text.length > maxChars ? `${text.slice(0, maxChars)}…` : text);
+}
+
+/**
+ * The names of `cancelMany` as input lines (line = 1-based position): a string that is a valid operation name goes
+ * on, anything else becomes an invalid line saying what element it was and what was expected. Pulled one at a time,
+ * so an async source is read only as fast as the batch works.
+ */
+export async function* namesAsLines(names: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<InputLine> {
+  let position = 0;
+  for await (const name of names) {
+    position += 1;
+    if (typeof name === 'string' && isOperationName(name)) {
+      yield { lineNumber: position, name };
+      continue;
+    }
+    if (typeof name !== 'string') {
+      const what = name === null ? 'null' : Array.isArray(name) ? 'an array' : typeof name;
+      yield { lineNumber: position, invalid: `name ${position}: ${what}, not a string; expected an operation name (${OPERATION_NAME_FORM})`, raw: what };
+      continue;
+    }
+    try {
+      assertOperationName(name);
+      yield { lineNumber: position, name };
+    } catch (error) {
+      const message = error instanceof OperationsError ? error.rawMessage : String(error);
+      yield { lineNumber: position, invalid: `name ${position}: ${message}`, raw: shorten(name) };
+    }
+  }
 }

@@ -5,9 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { JournalBusyError } from '../batch/journal-lock.js';
-import { describeRun, type InputIdentity, type RunDefinition } from '../batch/journal.js';
+import type { InputIdentity, RunDefinition } from '../batch/journal.js';
 import { createProgress } from '../batch/progress.js';
-import { runBatch } from '../batch/runner.js';
+import { batchClientOptions, startBatch } from '../batch/cancel-many.js';
 import { parseShard, shardFromEnvironment, type Shard } from '../batch/shard.js';
 import { readNameLines, type InputLine } from '../batch/source.js';
 import { formatSummary } from '../batch/summary.js';
@@ -22,6 +22,7 @@ import { formatOf, RecordWriter, type OutputFormat } from './output-format.js';
 import { openCanceller } from './report.js';
 import { RESULT_FIELDS } from './results.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
+import { SummaryJsonFile } from './summary-json.js';
 
 export interface BatchFlags extends ConnectionFlags {
   readonly input?: string;
@@ -40,13 +41,11 @@ export interface BatchFlags extends ConnectionFlags {
   readonly maxPassDelayMs?: number;
   readonly journal?: string;
   readonly output?: string;
+  readonly summaryJson?: string;
   readonly shard?: string;
   readonly shardCount?: number;
   readonly progress: 'auto' | 'tty' | 'log' | 'none';
 }
-
-/** The longest wait between two attempts of one call in a batch (the library's default is 10 s). */
-const BATCH_MAX_BACKOFF_MS = 2000;
 
 function usage(message: string): never {
   throw new OperationsError(Code.INVALID_ARGUMENT, message);
@@ -123,8 +122,11 @@ async function checkBatchFlags(flags: BatchFlags): Promise<void> {
   if (flags.dryRun === true) return; // a dry run writes nothing
   if (flags.journal !== undefined) await checkWritable('--journal', flags.journal);
   if (flags.output !== undefined) await checkWritable('--output', flags.output);
-  if (flags.journal !== undefined && flags.output !== undefined && resolve(flags.journal) === resolve(flags.output)) {
-    usage('--journal and --output must be different files');
+  if (flags.summaryJson !== undefined) await checkWritable('--summary-json', flags.summaryJson);
+  const files = [['--journal', flags.journal], ['--output', flags.output], ['--summary-json', flags.summaryJson]].filter(([, path]) => path !== undefined) as [string, string][];
+  for (const [i, [flag, path]] of files.entries()) {
+    const same = files.slice(i + 1).find(([, other]) => resolve(other) === resolve(path));
+    if (same !== undefined) usage(`${flag} and ${same[0]} must be different files`);
   }
 }
 
@@ -136,9 +138,9 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
   // Before anything is read, asked or sent: the process may replace itself (same PID) with the batch's node flags.
   restartWithBatchNodeFlags();
-  // The batch's flow control holds every call back in an outage and slows them all under a quota, so a call's own
-  // backoff need not grow to 10 s: capped at 2 s, the last few names of a brownout do not wait out long backoffs.
-  const canceller = await openCanceller(flags, options => ({ ...options, maxConcurrency: flags.concurrency, retry: { maxBackoffMs: BATCH_MAX_BACKOFF_MS, ...options.retry } }));
+  // The batch's own client: the pool sized to the batch, backoff capped at 2 s (the flow control holds every call
+  // back in an outage and slows them all under a quota, so the last names of a brownout do not wait out long backoffs).
+  const canceller = await openCanceller(flags, options => batchClientOptions(options, flags.concurrency));
   const signal = signals.stop;
   const readInput = (): AsyncIterable<InputLine> => parent === undefined
     ? readNameLines(flags.input === '-' || flags.input === undefined ? process.stdin : flags.input, { signal })
@@ -167,7 +169,7 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   }
 }
 
-interface BatchRun {
+interface ConfirmedRun {
   readonly canceller: Awaited<ReturnType<typeof openCanceller>>;
   readonly input: AsyncIterable<InputLine>;
   readonly parent: string | undefined;
@@ -176,7 +178,7 @@ interface BatchRun {
   readonly signals: StopSignals;
 }
 
-async function runConfirmed(flags: BatchFlags, run: BatchRun): Promise<number> {
+async function runConfirmed(flags: BatchFlags, run: ConfirmedRun): Promise<number> {
   const { canceller, input, shard, format, signals } = run;
   const definition = flags.journal === undefined ? undefined : await runDefinition(flags, run.parent, shard);
   // A bar redrawn on the terminal that per-name lines also go to would garble both: log lines then.
@@ -191,44 +193,50 @@ async function runConfirmed(flags: BatchFlags, run: BatchRun): Promise<number> {
   const signal = signals.stop;
   const onStop = (): void => progress.stopping();
   signal.addEventListener('abort', onStop, { once: true });
+  let summaryFile: SummaryJsonFile | undefined;
   try {
-    const summary = await runBatch({
+    const run = startBatch(input, {
       canceller,
-      input,
       concurrency: flags.concurrency,
-      ratePerSecond: flags.rps,
+      ...(flags.rps === undefined ? {} : { ratePerSecond: flags.rps }),
       verify: flags.verify === true,
-      verifyBy: flags.verifyBy,
-      verifyTimeoutMs: flags.verifyTimeoutMs,
-      timeoutMs: flags.deadlineMs,
-      giveUpAfterMs: flags.giveUpAfter,
-      passDelayMs: flags.passDelayMs,
-      maxPassDelayMs: flags.maxPassDelayMs,
-      journalPath: flags.journal,
-      definition,
-      outputPath: flags.output,
-      shard,
+      ...(flags.verifyBy === undefined ? {} : { verifyBy: flags.verifyBy }),
+      ...(flags.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: flags.verifyTimeoutMs }),
+      ...(flags.deadlineMs === undefined ? {} : { timeoutMs: flags.deadlineMs }),
+      ...(flags.giveUpAfter === undefined ? {} : { giveUpAfterMs: flags.giveUpAfter }),
+      ...(flags.passDelayMs === undefined ? {} : { passDelayMs: flags.passDelayMs }),
+      ...(flags.maxPassDelayMs === undefined ? {} : { maxPassDelayMs: flags.maxPassDelayMs }),
+      ...(flags.journal === undefined ? {} : { journalPath: flags.journal }),
+      ...(flags.output === undefined ? {} : { outputPath: flags.output }),
+      ...(shard === undefined ? {} : { shard }),
       signal,
+    }, {
+      definition,
       callSignal: signals.calls,
-      onRecord: (record, stats) => {
-        lines?.record(record, () => record.name);
-        progress.update(stats);
-      },
       onPass: (pass, names) => progress.pass(pass, names),
       onFlowState: (state, openNames) => progress.flow(state, openNames),
     });
+    // Written when the run ends, and by an exit hook if a second signal ends the process before that.
+    summaryFile = flags.summaryJson === undefined ? undefined
+      : new SummaryJsonFile(flags.summaryJson, () => run.snapshot(), () => signals.cause());
+    for await (const { record } of run.entries()) {
+      lines?.record(record, () => record.name);
+      const stats = run.stats;
+      if (stats !== undefined) progress.update(stats);
+    }
     lines?.end();
-    progress.stop(summary.stats);
-    if (summary.journal?.otherDefinition !== undefined) {
-      process.stderr.write(`lro-cancel: note: --journal ${flags.journal ?? ''} was begun by another run (${describeRun(summary.journal.otherDefinition)}); only this input's names were used\n`);
+    const summary = await run.summary();
+    if (run.stats !== undefined) progress.stop(run.stats);
+    if (summary.journal?.otherRun !== null && summary.journal?.otherRun !== undefined) {
+      process.stderr.write(`lro-cancel: note: --journal ${flags.journal ?? ''} was begun by another run (${summary.journal.otherRun}); only this input's names were used\n`);
     }
     process.stderr.write(`${formatSummary(summary, { journal: flags.journal, giveUpAfterMs: flags.giveUpAfter })}\n`);
-    if (summary.interrupted) return stoppedExitCode(signals.cause());
-    if (summary.systemic !== undefined) {
-      process.stderr.write(`lro-cancel: stopped: ${summary.systemic.message}\n`);
-      return ExitCode.SYSTEMIC;
-    }
-    return summary.notFinal > 0 || summary.unfinished > 0 ? ExitCode.FAILURES : ExitCode.OK;
+    const exitCode = summary.stopped === 'signal' ? stoppedExitCode(signals.cause())
+      : summary.systemic !== null ? ExitCode.SYSTEMIC
+        : summary.complete ? ExitCode.OK : ExitCode.FAILURES;
+    if (summary.systemic !== null) process.stderr.write(`lro-cancel: stopped: ${summary.systemic.message}\n`);
+    await summaryFile?.write(summary, exitCode);
+    return exitCode;
   } catch (error) {
     progress.stop(); // a failed listing or journal write must not leave the bar's line open and the cursor hidden
     if (error instanceof JournalBusyError) {
@@ -237,6 +245,7 @@ async function runConfirmed(flags: BatchFlags, run: BatchRun): Promise<number> {
     }
     throw error;
   } finally {
+    summaryFile?.dispose();
     signal.removeEventListener('abort', onStop);
   }
 }

@@ -105,6 +105,7 @@ export function buildProgram(run: Runner): Command {
     .option('--max-pass-delay-ms <n>', 'longest wait between passes (default 30000)', integerAtLeast('--max-pass-delay-ms', 0))
     .option('--journal <file>', 'append-only record of every name\'s result; rerun with it to resume: final names are not sent again, the rest are retried')
     .option('--output <file>', 'JSON lines, one result per input name (with --journal, written from it when the run ends)')
+    .option('--summary-json <file>', 'the run\'s summary as one JSON object (counts by outcome and code, attempts, retries, pauses, wall time, names/s, journal), written when the run ends, after SIGINT/SIGTERM too')
     .option('--drain-timeout <duration>', 'after SIGINT or SIGTERM, how long calls in flight get to finish (default 20s)', durationMs('--drain-timeout', 0))
     .option('--shard <i/n>', 'only the names whose stable hash falls in shard i of n')
     .option('--shard-count <n>', 'shard count when the index comes from $JOB_COMPLETION_INDEX or $CLOUD_RUN_TASK_INDEX', integerAtLeast('--shard-count', 1))

@@ -7,13 +7,16 @@ import { checkNumber, invalidOption, POSITIVE_OR_INFINITE } from '../check.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../policy/retry-policy.js';
 import { checkCallHeaders } from './call-headers.js';
 import { now } from '../policy/deadline.js';
-import { runWithRetry, type AttemptGate, type RetryDecisionInfo, type RetryRunOptions } from '../policy/retry.js';
+import { runWithRetry, type AttemptGate, type AttemptInfo, type RetryDecisionInfo, type RetryResult, type RetryRunOptions } from '../policy/retry.js';
+import type { OperationsMethod } from '../telemetry/channels.js';
+import { watchCalls, type CallWatch, type MethodWatch, type Wire } from '../telemetry/call-telemetry.js';
 import { TransportSelector } from '../transport/auto.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
 import type { ListOperationsPage, Operation, Transport } from '../transport/transport.js';
+import type { Served } from '../policy/retry.js';
 import { authHeaders, grpcCallCredentials } from './credentials.js';
-import { OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelNotAccepted, type CancelResult } from './outcome.js';
+import { errorOf, OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelNotAccepted, type CancelResult } from './outcome.js';
 import { pollUntilGone, stillReadableError, type DeleteAccepted, type DeleteResult } from './delete.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
 import { pollUntilDone, stillRunningError } from './poll.js';
@@ -189,7 +192,13 @@ export class Canceller {
    * for a per-operation failure: the result's `outcome`, `code` and `error` say what happened. Rejects only for
    * options that are wrong whatever the operation (INVALID_ARGUMENT naming the option).
    */
-  async cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
+  cancel(name: string, options: CancelOptions = {}): Promise<CancelResult> {
+    const watch = watchCalls();
+    if (watch === undefined) return this.#cancel(name, options, undefined, undefined);
+    return observedMethod(watch.method('cancel', name), parent => this.#cancel(name, options, watch, parent));
+  }
+
+  async #cancel(name: string, options: CancelOptions, watch: CallWatch | undefined, parent: MethodWatch | undefined): Promise<CancelResult> {
     const started = now();
     const invalid = checkedCall(name, options, started);
     if (invalid !== undefined) return invalid;
@@ -197,7 +206,7 @@ export class Canceller {
     const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
     let served;
     try {
-      served = await runWithRetry(info => this.#transports.run(info, t => t.cancelOperation(name, info)), this.#runOptions(policy, deadline, options));
+      served = await this.#rpc('CancelOperation', name, (t, info) => t.cancelOperation(name, info), this.#runOptions(policy, deadline, options), watch, parent);
     } catch (caught) {
       const error = OperationsError.from(caught);
       return resultFromError(name, error, outcomeOfError(error), now() - started);
@@ -215,7 +224,7 @@ export class Canceller {
       latencyMs: now() - started,
     };
     if (options.verify !== true) return requested;
-    return this.#verified(requested, policy, started, options);
+    return this.#verified(requested, policy, started, options, watch, parent);
   }
 
   /**
@@ -223,7 +232,13 @@ export class Canceller {
    * from its journal) until it is done or `verifyTimeoutMs` passes, as `cancel(name, {verify: true})` does after its
    * cancel; no cancel is sent, so the result's `attempts` is empty. Never throws for a per-operation failure.
    */
-  async verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
+  verify(name: string, options: Omit<CancelOptions, 'verify'> = {}): Promise<CancelResult> {
+    const watch = watchCalls();
+    if (watch === undefined) return this.#verify(name, options, undefined, undefined);
+    return observedMethod(watch.method('verify', name), parent => this.#verify(name, options, watch, parent));
+  }
+
+  async #verify(name: string, options: Omit<CancelOptions, 'verify'>, watch: CallWatch | undefined, parent: MethodWatch | undefined): Promise<CancelResult> {
     const started = now();
     const invalid = checkedCall(name, options, started);
     if (invalid !== undefined) return invalid;
@@ -231,7 +246,7 @@ export class Canceller {
       name, accepted: true, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: undefined, attempts: [],
       outcome: 'requested', latencyMs: 0,
     };
-    return this.#verified(requested, this.#policy(options.retry), started, options);
+    return this.#verified(requested, this.#policy(options.retry), started, options, watch, parent);
   }
 
   /**
@@ -249,7 +264,7 @@ export class Canceller {
     const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
     let served;
     try {
-      served = await runWithRetry(info => this.#transports.run(info, t => t.deleteOperation(name, info)), this.#runOptions(policy, deadline, options));
+      served = await this.#rpc('DeleteOperation', name, (t, info) => t.deleteOperation(name, info), this.#runOptions(policy, deadline, options), watchCalls());
     } catch (caught) {
       const error = OperationsError.from(caught);
       return resultFromError(name, error, outcomeOfError(error), now() - started);
@@ -262,7 +277,7 @@ export class Canceller {
     const { verifyDeadline, runOptions } = this.#verifyReads(policy, started, options);
     try {
       const gone = await pollUntilGone(
-        async () => runWithRetry(info => this.#transports.run(info, t => t.getOperation(name, info)), runOptions),
+        async () => this.#rpc('GetOperation', name, (t, info) => t.getOperation(name, info), runOptions, watchCalls()),
         name, { deadline: verifyDeadline, signal: options.signal, closed: this.#closing.signal },
       );
       const latencyMs = now() - started;
@@ -280,11 +295,12 @@ export class Canceller {
    * the verify deadline; then the outcome stays `requested` with the last read's error as `verifyError`. A read that
    * gets an answer of its own (NOT_FOUND: deleted meanwhile; PERMISSION_DENIED...) decides the outcome.
    */
-  async #verified(requested: CancelAccepted, policy: RetryPolicy, started: number, options: CancelOptions): Promise<CancelAccepted> {
+  async #verified(requested: CancelAccepted, policy: RetryPolicy, started: number, options: CancelOptions,
+    watch: CallWatch | undefined, parent: MethodWatch | undefined): Promise<CancelAccepted> {
     const { verifyDeadline, runOptions } = this.#verifyReads(policy, started, options);
     try {
       const operation = await pollUntilDone(
-        async () => (await runWithRetry(info => this.#transports.run(info, t => t.getOperation(requested.name, info)), runOptions)).value,
+        async () => (await this.#rpc('GetOperation', requested.name, (t, info) => t.getOperation(requested.name, info), runOptions, watch, parent)).value,
         { deadline: verifyDeadline, signal: options.signal, closed: this.#closing.signal },
       );
       return { ...requested, outcome: outcomeOfOperation(operation), operation, latencyMs: now() - started };
@@ -311,7 +327,7 @@ export class Canceller {
     checkCallOptions(options);
     assertOperationName(name);
     const policy = this.#policy(options.retry);
-    return this.#get(name, policy, now() + (options.timeoutMs ?? policy.totalTimeoutMs), options);
+    return this.#get(name, policy, now() + (options.timeoutMs ?? policy.totalTimeoutMs), options, watchCalls());
   }
 
   /**
@@ -348,7 +364,7 @@ export class Canceller {
         ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
         ...(pageToken === '' ? {} : { pageToken }),
       };
-      const page = await runWithRetry(info => this.#transports.run(info, t => t.listOperations(request, info)), this.#runOptions(policy, deadline, options));
+      const page = await this.#rpc('ListOperations', parent, (t, info) => t.listOperations(request, info), this.#runOptions(policy, deadline, options), watchCalls());
       yield page.value;
       pageToken = page.value.nextPageToken;
       emptyPages = page.value.operations.length === 0 ? emptyPages + 1 : 0;
@@ -370,7 +386,8 @@ export class Canceller {
     assertOperationName(name);
     const policy = this.#policy(options.retry);
     const deadline = now() + (options.timeoutMs ?? policy.totalTimeoutMs);
-    const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options), {
+    const watch = watchCalls();
+    const operation = await pollUntilDone(readDeadline => this.#get(name, policy, readDeadline, options, watch), {
       deadline,
       signal: options.signal,
       closed: this.#closing.signal,
@@ -392,9 +409,38 @@ export class Canceller {
     await this.#transports.close();
   }
 
-  async #get(name: string, policy: RetryPolicy, deadline: number, options: CallOptions): Promise<Operation> {
-    const served = await runWithRetry(info => this.#transports.run(info, t => t.getOperation(name, info)), this.#runOptions(policy, deadline, options));
+  async #get(name: string, policy: RetryPolicy, deadline: number, options: CallOptions, watch: CallWatch | undefined): Promise<Operation> {
+    const served = await this.#rpc('GetOperation', name, (t, info) => t.getOperation(name, info), this.#runOptions(policy, deadline, options), watch);
     return served.value;
+  }
+
+  /**
+   * One call of `method` with the retry policy, on the wire the selector picks for each attempt. With telemetry, its
+   * call span and metrics wrap the retries (`parent`: the span of the cancel or verify it is part of); without, it
+   * is the retry loop alone.
+   */
+  #rpc<T>(method: OperationsMethod, target: string, op: (transport: Transport, info: AttemptInfo) => Promise<T>, runOptions: RetryRunOptions,
+    watch: CallWatch | undefined, parent?: MethodWatch): Promise<RetryResult<T>> {
+    const attemptFn = (info: AttemptInfo): Promise<Served<T>> => this.#transports.run(info, t => op(t, info));
+    if (watch === undefined) return runWithRetry(attemptFn, runOptions);
+    const rpc = watch.rpc(method, target, parent, this.#wire());
+    return runWithRetry(attemptFn, { ...runOptions, observer: rpc }).then(
+      result => {
+        rpc.end(undefined, result.transport);
+        return result;
+      },
+      (caught: unknown) => {
+        const error = OperationsError.from(caught);
+        rpc.end(error, error.attempts.at(-1)?.transport ?? error.transport);
+        throw error;
+      },
+    );
+  }
+
+  /** The wire the next call starts on, for the attributes a sampler may want at span start. */
+  #wire(): Wire {
+    const transport = this.#transports.current;
+    return { transport, server: this.#transports.serverOf(transport) };
   }
 
   #policy(overrides: RetryOptions | undefined): RetryPolicy {
@@ -405,6 +451,23 @@ export class Canceller {
   #runOptions(policy: RetryPolicy, deadline: number, options: CallOptions & BatchCallOptions): RetryRunOptions {
     return { policy, deadline, signal: options.signal, budget: this.#budget, gate: options.gate, headers: options.headers, closed: this.#closing.signal };
   }
+}
+
+/**
+ * Runs a cancel or verify under its method span and counts its outcome. A call that rejects (bad options) ends the
+ * span as an error too.
+ */
+async function observedMethod(method: MethodWatch, run: (parent: MethodWatch) => Promise<CancelResult>): Promise<CancelResult> {
+  let result: CancelResult;
+  try {
+    result = await run(method);
+  } catch (caught) {
+    const error = OperationsError.from(caught);
+    method.end('invalid', false, error.codeName, error);
+    throw caught;
+  }
+  method.end(result.outcome, result.accepted, result.codeName, errorOf(result));
+  return result;
 }
 
 /** Creates a client; see CancellerOptions for every option and its default. */

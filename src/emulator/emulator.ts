@@ -1,3 +1,4 @@
+import { TraceLog, type ReceivedTraceContext } from './trace-log.js';
 import { setMaxListeners } from 'node:events';
 import { parentOf, parseOperationName } from '../names.js';
 import { CLOUDAICOMPANION_V1, profileFor } from '../protos.js';
@@ -19,6 +20,8 @@ export interface Emulator extends ControlTarget {
   readonly grpcAddress: string;
   /** `http://127.0.0.1:PORT`, the REST base URL (API paths are `/v1/...`, control endpoints `/emulator/...`). */
   readonly restUrl: string;
+  /** The W3C trace contexts (`traceparent`, `tracestate`) the latest calls carried, oldest first (at most 1,000). */
+  traceContexts(): readonly ReceivedTraceContext[];
   /**
    * Closes both servers and every connection at once, ending delayed and waiting calls unserved, then writes the state
    * file if there is one (rejecting if that fails). Safe to call twice.
@@ -70,6 +73,7 @@ class EmulatorState implements ControlTarget {
 class RunningEmulator extends EmulatorState implements Emulator {
   readonly grpcAddress: string;
   readonly restUrl: string;
+  readonly #traces: TraceLog;
   private closed = false;
   private restClosed: Promise<void> = Promise.resolve();
 
@@ -81,10 +85,16 @@ class RunningEmulator extends EmulatorState implements Emulator {
     private readonly grpc: GrpcEndpoint,
     private readonly rest: RestEndpoint,
     private readonly saver: StateSaver | undefined,
+    traces: TraceLog,
   ) {
     super(store, recorder, faults);
     this.grpcAddress = `127.0.0.1:${grpc.port}`;
     this.restUrl = `http://127.0.0.1:${rest.port}`;
+    this.#traces = traces;
+  }
+
+  traceContexts(): readonly ReceivedTraceContext[] {
+    return this.#traces.latest();
   }
 
   close(): Promise<void> {
@@ -120,7 +130,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const closing = new AbortController();
   // Every delayed or waiting call listens for the close: hundreds at once under load are expected, not a leak.
   setMaxListeners(0, closing.signal);
-  const service = new OperationsService(store, recorder, faults, resolved, closing.signal);
+  const traces = new TraceLog();
+  const service = new OperationsService(store, recorder, faults, resolved, closing.signal, traces);
   const routes = compileRoutes(profileFor(CLOUDAICOMPANION_V1));
   // Ports not asked for are the saved ones, so a restarted emulator is found where its clients left it.
   const grpc = await startGrpcServer(service, options.grpcPort ?? saved?.grpcPort ?? resolved.grpcPort);
@@ -144,5 +155,5 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await rest?.close();
     throw error;
   }
-  return new RunningEmulator(store, recorder, faults, closing, grpc, rest, saver);
+  return new RunningEmulator(store, recorder, faults, closing, grpc, rest, saver, traces);
 }

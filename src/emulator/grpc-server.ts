@@ -39,6 +39,8 @@ function contextOf(call: ServerUnaryCall<unknown, unknown>): CallContext {
     authorization: header(metadata, 'authorization'),
     faultHeader: header(metadata, FAULT_HEADER),
     delayHeader: header(metadata, DELAY_HEADER),
+    traceparent: header(metadata, 'traceparent'),
+    tracestate: header(metadata, 'tracestate'),
   };
 }
 

@@ -9,5 +9,6 @@ export type { EmulatorOptions, FaultSettings, ResolvedFaults } from './options.j
 export type { CreateOperationsSpec, OperationRecord } from './store.js';
 export type { CancelCount, EmulatorStats } from './stats.js';
 export type { Method, Transport } from './methods.js';
+export type { ReceivedTraceContext } from './trace-log.js';
 export { PERMISSIONS } from './auth.js';
 export { FAULT_HEADER, DELAY_HEADER } from './faults.js';

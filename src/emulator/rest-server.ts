@@ -147,6 +147,8 @@ export async function startRestServer(
       transport: 'rest',
       authorization: header(req, 'authorization'),
       faultHeader: header(req, FAULT_HEADER),
+      traceparent: header(req, 'traceparent'),
+      tracestate: header(req, 'tracestate'),
       delayHeader: header(req, DELAY_HEADER),
       requestProblem,
     };

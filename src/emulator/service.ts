@@ -1,3 +1,4 @@
+import type { TraceLog } from './trace-log.js';
 import { Code } from '../code.js';
 import { parentOf, parseOperationName, parseParentName, type OperationName, type ParentName } from '../names.js';
 import { ApiError, invalidArgument, notFound, unimplemented } from './api-error.js';
@@ -14,6 +15,9 @@ export interface CallContext {
   readonly authorization: string | undefined;
   readonly faultHeader: string | undefined;
   readonly delayHeader: string | undefined;
+  /** W3C trace context headers, recorded in the trace log when present. */
+  readonly traceparent?: string | undefined;
+  readonly tracestate?: string | undefined;
   /**
    * A problem the transport found while decoding the request (a REST body or query parameter); answered at the
    * validation step, after auth and faults, as the real front end orders them.
@@ -82,6 +86,7 @@ export class OperationsService {
     private readonly options: Pick<ResolvedEmulatorOptions, 'requireAuth' | 'tokens' | 'waitCapMs'>,
     /** Aborts when the emulator closes, ending delays and waits at once. */
     private readonly closing: AbortSignal,
+    private readonly traces?: TraceLog,
   ) {}
 
   async cancel(name: unknown, ctx: CallContext): Promise<void> {
@@ -161,6 +166,9 @@ export class OperationsService {
    */
   private async run<T>(method: Method, ctx: CallContext, rawName: unknown, target: OperationName | ParentName | ApiError, serve: () => T | Promise<T>): Promise<T> {
     let code: Code = Code.OK;
+    if (ctx.traceparent !== undefined) {
+      this.traces?.record({ method, name: String(rawName).slice(0, 1100), transport: ctx.transport, traceparent: ctx.traceparent, tracestate: ctx.tracestate });
+    }
     try {
       const header = ctx.faultHeader === undefined ? undefined : this.faults.headerDecision(ctx.faultHeader, `${method} ${String(rawName)}`);
       const delayMs = this.faults.delayMs(ctx.delayHeader) + (header instanceof ApiError || header === undefined ? 0 : header.delayMs);

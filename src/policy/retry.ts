@@ -27,6 +27,40 @@ export interface AttemptContext {
    * AbortController, a timer and a listener per call are a measurable share of a cancel's client CPU.
    */
   readonly deadlineOnly?: boolean;
+  /** Telemetry of this attempt (spans, metrics, events); undefined when nothing listens, which is the common case. */
+  readonly observer?: AttemptObserver | undefined;
+}
+
+/** Where a transport sends: the host and port it was configured with (span and metric attributes). */
+export interface ServerAddress {
+  readonly address: string;
+  readonly port: number | undefined;
+}
+
+/**
+ * Watches one attempt for telemetry. The retry loop makes it through a CallObserver; the transport layer reports the
+ * wire it chose and, over REST, the HTTP status it received.
+ */
+export interface AttemptObserver {
+  /** Headers this attempt adds to the call's own (the W3C trace context of its span), or undefined. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  wire(transport: TransportName, server: ServerAddress): void;
+  httpStatus(status: number): void;
+  /** The attempt ended: OK when `error` is undefined. */
+  ended(error: OperationsError | undefined, transport: TransportName | undefined, durationMs: number): void;
+}
+
+/**
+ * Watches one call's attempts for telemetry. Made only when something listens (an OpenTelemetry SDK, a
+ * diagnostics_channel subscriber); defined here, with the loop, which knows nothing of what listens.
+ */
+export interface CallObserver {
+  /** An attempt is about to be sent, `backoffMs` after the previous one failed (0 for the first). */
+  attemptStarted(attempt: number, backoffMs: number): AttemptObserver;
+  /** The failed `attempt` will be made again after `delayMs`. */
+  retrying(attempt: number, error: OperationsError, delayMs: number): void;
+  /** The retry budget refused a retry that the policy allowed. */
+  retryRefused(attempt: number, error: OperationsError): void;
 }
 
 /** What one successful attempt returns: the value and the wire that carried it. */
@@ -98,6 +132,8 @@ export interface RetryRunOptions {
   readonly isRetryable?: ((error: OperationsError, info: RetryDecisionInfo) => boolean) | undefined;
   /** Source of jitter, [0, 1). @default Math.random */
   readonly random?: (() => number) | undefined;
+  /** Telemetry of the call's attempts. @default none */
+  readonly observer?: CallObserver | undefined;
 }
 
 export interface RetryResult<T> extends Served<T> {
@@ -134,13 +170,18 @@ class Attempt implements AttemptInfo {
   readonly deadlineOnly: boolean;
   switchedTransport = false;
   declare readonly headers?: Readonly<Record<string, string>>;
+  readonly observer: AttemptObserver | undefined;
   #link: AttemptSignal | undefined;
 
-  constructor(attempt: number, deadline: number, parent: AbortSignal | undefined, headers: Readonly<Record<string, string>> | undefined) {
+  constructor(attempt: number, deadline: number, parent: AbortSignal | undefined, headers: Readonly<Record<string, string>> | undefined,
+    observer: AttemptObserver | undefined) {
     this.attempt = attempt;
     this.deadline = deadline;
     this.deadlineOnly = parent === undefined;
-    if (headers !== undefined) this.headers = headers;
+    this.observer = observer;
+    const traceHeaders = observer?.headers;
+    const all = traceHeaders === undefined ? headers : { ...headers, ...traceHeaders };
+    if (all !== undefined) this.headers = all;
     if (parent !== undefined) this.#link = new AttemptSignal(deadline, parent);
   }
 
@@ -181,10 +222,12 @@ export async function runWithRetry<T>(
   attemptFn: (info: AttemptInfo) => Promise<Served<T>>,
   options: RetryRunOptions,
 ): Promise<RetryResult<T>> {
-  const { policy, signal, budget, gate, headers, closed } = options;
+  const { policy, signal, budget, gate, headers, closed, observer } = options;
   const deadline = options.deadline ?? now() + policy.totalTimeoutMs;
   const attempts: AttemptRecord[] = [];
   let lastError: OperationsError | undefined;
+  /** The backoff slept before the attempt about to go (telemetry only). */
+  let backoffMs = 0;
   for (let attempt = 1; ; attempt++) {
     if (signal !== undefined && isAborted(signal)) throw abortError(signal).withAttempts(attempts);
     if (closed !== undefined && isAborted(closed)) throw abortError(closed).withAttempts(attempts);
@@ -205,11 +248,15 @@ export async function runWithRetry<T>(
     }
     const startedAt = now();
     const attemptEnd = attemptDeadline(policy.attemptTimeoutMs, deadline, startedAt);
-    const info = new Attempt(attempt, attemptEnd, signal, headers);
+    const watch = observer?.attemptStarted(attempt, backoffMs);
+    backoffMs = 0;
+    const info = new Attempt(attempt, attemptEnd, signal, headers, watch);
     let error: OperationsError;
     try {
       const served = await info.race(attemptFn(info));
-      attempts.push(attemptRecord(attempt, Code.OK, served.transport, now() - startedAt));
+      const durationMs = now() - startedAt;
+      attempts.push(attemptRecord(attempt, Code.OK, served.transport, durationMs));
+      watch?.ended(undefined, served.transport, durationMs);
       budget?.recordAttempt(false);
       gate?.release(ticket, undefined);
       return { value: served.value, transport: served.transport, attempts };
@@ -222,15 +269,19 @@ export async function runWithRetry<T>(
     if (signal !== undefined && isAborted(signal)) {
       const cancelled = abortError(signal);
       attempts.push(attemptRecord(attempt, cancelled.code, error.transport, endedAt - startedAt));
+      watch?.ended(cancelled, error.transport, endedAt - startedAt);
       gate?.release(ticket, cancelled);
       throw cancelled.withAttempts(attempts);
     }
     if (closed !== undefined && isAborted(closed)) {
+      const stopped = abortError(closed);
       attempts.push(attemptRecord(attempt, Code.CANCELLED, error.transport, endedAt - startedAt));
+      watch?.ended(stopped, error.transport, endedAt - startedAt);
       gate?.release(ticket, error);
-      throw abortError(closed).withAttempts(attempts);
+      throw stopped.withAttempts(attempts);
     }
     attempts.push(attemptRecord(attempt, error.code, error.transport, endedAt - startedAt));
+    watch?.ended(error, error.transport, endedAt - startedAt);
     lastError = error;
     if (info.switchedTransport) {
       gate?.releaseUnheard(ticket);
@@ -252,6 +303,7 @@ export async function runWithRetry<T>(
       throw error.withAttempts(attempts);
     }
     if (log.enabled) log.debug(`${attemptFailed(attempt, policy, error)}: retry in ${Math.round(waitMs)} ms`);
+    observer?.retrying(attempt, error, waitMs);
     try {
       await sleep(waitMs, signal, closed);
     } catch (caught) {
@@ -261,7 +313,9 @@ export async function runWithRetry<T>(
     // back first (a server fails fast), and a budget asked at once would see only them.
     if (budget?.allowsRetry() === false) {
       if (log.enabled) log.debug(`${attemptFailed(attempt, policy, error)}: stop after the wait, the retry budget is spent`);
+      observer?.retryRefused(attempt, error);
       throw error.withAttempts(attempts);
     }
+    backoffMs = waitMs;
   }
 }

@@ -1,7 +1,8 @@
 import { OperationsError, type TransportName } from '../errors.js';
 import { debugLog } from '../log.js';
 import { now } from '../policy/deadline.js';
-import type { AttemptInfo, Served } from '../policy/retry.js';
+import type { AttemptInfo, Served, ServerAddress } from '../policy/retry.js';
+import { channels, type TransportMessage } from '../telemetry/channels.js';
 import type { Transport } from './transport.js';
 
 const log = debugLog('transport');
@@ -36,8 +37,14 @@ export class TransportSelector {
     return now() < this.#probeAt ? 'rest' : 'grpc';
   }
 
+  /** The configured host and port of a wire this client has (telemetry attributes). */
+  serverOf(transport: TransportName): ServerAddress | undefined {
+    return (transport === 'grpc' ? this.#grpc : this.#rest)?.server;
+  }
+
   async run<T>(info: AttemptInfo, op: (transport: Transport) => Promise<T>): Promise<Served<T>> {
     const first = this.#pick();
+    info.observer?.wire(first.name, first.server);
     const startedAt = now();
     try {
       const value = await op(first);
@@ -51,6 +58,9 @@ export class TransportSelector {
         throw error;
       }
       if (log.enabled) log.debug(`gRPC did not reach a server (${error.codeName}: ${error.rawMessage}): this call and the next ones go over REST; gRPC is probed again in ${this.#probeIntervalMs} ms`);
+      if (channels.fallback.hasSubscribers) {
+        channels.fallback.publish({ transport: 'rest', codeName: error.codeName, message: error.rawMessage, probeAfterMs: this.#probeIntervalMs } satisfies TransportMessage);
+      }
       this.#onRest = true;
       this.#switchedAt = now();
       this.#probeAt = this.#switchedAt + this.#probeIntervalMs;
@@ -65,6 +75,7 @@ export class TransportSelector {
     if (now() < this.#probeAt) return this.#rest;
     // One call probes gRPC on a fresh channel; the ones right behind it stay on REST until the probe answers.
     if (log.enabled) log.debug('probing gRPC again on a fresh channel');
+    if (channels.probe.hasSubscribers) channels.probe.publish({ transport: 'grpc' } satisfies TransportMessage);
     this.#probeAt = now() + this.#probeIntervalMs;
     this.#grpc.reconnect?.();
     return this.#grpc;
@@ -74,6 +85,7 @@ export class TransportSelector {
   #backOnGrpc(): void {
     if (!this.#onRest) return;
     if (log.enabled) log.debug('gRPC reached its server again: calls go over gRPC');
+    if (channels.restore.hasSubscribers) channels.restore.publish({ transport: 'grpc' } satisfies TransportMessage);
     this.#onRest = false;
   }
 

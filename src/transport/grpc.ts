@@ -10,7 +10,7 @@ import { errorFromGrpc } from '../status/from-grpc.js';
 import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
 import { hostOfEndpoint, isLoopbackHost } from '../loopback.js';
 import { operationFromGrpc, type GrpcOperation } from './operation-grpc.js';
-import type { AttemptContext } from '../policy/retry.js';
+import type { AttemptContext, ServerAddress } from '../policy/retry.js';
 import type { ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
 
 export interface GrpcTransportOptions {
@@ -79,6 +79,7 @@ function reachedGrpcServer(error: StatusObject): boolean | undefined {
  */
 export class GrpcTransport implements Transport {
   readonly name = 'grpc' as const;
+  readonly server: ServerAddress;
   readonly #options: GrpcTransportOptions;
   #client: Client;
   #channel: Channel;
@@ -91,6 +92,7 @@ export class GrpcTransport implements Transport {
 
   constructor(options: GrpcTransportOptions) {
     this.#options = options;
+    this.server = serverOf(options.endpoint);
     this.#getAuthHeaders = options.getAuthHeaders;
     this.#baseMetadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
@@ -207,6 +209,14 @@ function methodDefinitions(): Record<MethodKey, UnaryMethodDefinition> {
     return found;
   };
   return { cancel: definition('CancelOperation'), get: definition('GetOperation'), list: definition('ListOperations'), delete: definition('DeleteOperation') };
+}
+
+/** `host:port` (IPv6 in brackets) as the RPC conventions want it: the host without brackets, the port a number. */
+function serverOf(endpoint: string): ServerAddress {
+  const host = hostOfEndpoint(endpoint);
+  const port = Number(endpoint.slice(host.length + 1));
+  const address = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return { address, port: Number.isInteger(port) && port > 0 ? port : undefined };
 }
 
 function toOperationsError(error: StatusObject): OperationsError {

@@ -8,7 +8,7 @@ import { listPageFromJson, operationFromJson, parseJsonObject } from './operatio
 import { endedBeforeStart, RestExchange, type ExchangeResult } from './rest-exchange.js';
 import { RequestHeaders } from './rest-headers.js';
 import { buildRequest, compileRoutes, type BuiltRequest, type OperationsRpc, type RequestFields, type Route } from './rest-route.js';
-import type { AttemptContext } from '../policy/retry.js';
+import type { AttemptContext, ServerAddress } from '../policy/retry.js';
 import type { ListOperationsPage, ListOperationsRequest, Operation, Transport } from './transport.js';
 
 export interface RestTransportOptions {
@@ -67,6 +67,7 @@ function expectEmpty(text: string, rpc: string): void {
  */
 class RestTransport implements Transport {
   readonly name = 'rest' as const;
+  readonly server: ServerAddress;
   /** Made on the first call: undici takes ~70 ms to load, which `auto` never needs while gRPC gets through. */
   #pool: Pool | undefined;
   #opening: Promise<Pool> | undefined;
@@ -82,6 +83,9 @@ class RestTransport implements Transport {
   constructor(options: RestTransportOptions) {
     const { origin, prefix } = originAndPrefix(options.baseUrl);
     this.#origin = origin;
+    const url = new URL(origin);
+    const address = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.server = { address, port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port) };
     this.#routes = compileRoutes(options.profile, prefix);
     this.#profileKey = `${options.profile.host}/${options.profile.version}`;
     this.#getAuthHeaders = options.getAuthHeaders;
@@ -175,6 +179,7 @@ class RestTransport implements Transport {
       throw errorFromNetwork(error, 'rest');
     }
     const { status } = result;
+    ctx.observer?.httpStatus(status);
     if (status >= 200 && status < 300) {
       if (!result.complete) {
         throw new OperationsError(Code.INTERNAL, `the ${rpc} response body is larger than maxResponseBytes (${this.#maxResponseBytes}); not read further`, { transport: 'rest', httpStatus: status });

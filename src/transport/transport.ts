@@ -1,5 +1,5 @@
 import type { ErrorDetail, TransportName } from '../errors.js';
-import type { AttemptContext } from '../policy/retry.js';
+import type { AttemptContext, ServerAddress } from '../policy/retry.js';
 
 /**
  * A google.protobuf.Any in one shape whichever wire brought it, so a client that `auto` moves from gRPC to REST
@@ -55,6 +55,8 @@ export interface ListOperationsPage {
  */
 export interface Transport {
   readonly name: TransportName;
+  /** The host and port this transport was configured with (telemetry attributes). */
+  readonly server: ServerAddress;
   cancelOperation(name: string, ctx: AttemptContext): Promise<void>;
   getOperation(name: string, ctx: AttemptContext): Promise<Operation>;
   listOperations(request: ListOperationsRequest, ctx: AttemptContext): Promise<ListOperationsPage>;
