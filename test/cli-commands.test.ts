@@ -99,6 +99,16 @@ describe('lro-cancel cancel, get and list against the emulator', { concurrency: 
     assert.equal(run.stderr, '');
   });
 
+  test('help piped into a reader that has already closed the pipe (| true) exits 0 without a stack trace', async () => {
+    for (const args of [['--help'], ['batch', '--help']]) {
+      const child = spawnCli(args, { emulator });
+      child.child.stdout?.destroy(); // closed before the child writes: its write meets EPIPE
+      const run = await child.done;
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      assert.doesNotMatch(run.stderr, /EPIPE|Error|at /, args.join(' '));
+    }
+  });
+
   test('list --filter done=false prints each running operation once and no done one; --limit stops early', async () => {
     const parent = 'projects/listing/locations/us-central1';
     const names = emulator.createOperations({ count: 250, parent, idPrefix: 'l-', doneFraction: 0.4 });

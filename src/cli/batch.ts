@@ -15,7 +15,6 @@ import { confirmListing, describeListing } from './confirm.js';
 import type { ConnectionFlags } from './connection.js';
 import { runDryRun } from './dry-run.js';
 import { ExitCode } from './exit-codes.js';
-import { restartWithBatchNodeFlags } from './heap-growth.js';
 import { listedNames } from './listed-names.js';
 import { parentFrom } from './names.js';
 import { formatOf, RecordWriter, type OutputFormat } from './output-format.js';
@@ -136,8 +135,6 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   const format = formatOf(flags);
   const parent = flags.fromList === undefined ? undefined : parentFrom(flags.fromList === true ? undefined : flags.fromList, flags, process.env, '--from-list');
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
-  // Before anything is read, asked or sent: the process may replace itself (same PID) with the batch's node flags.
-  restartWithBatchNodeFlags();
   // The batch's own client: the pool sized to the batch, backoff capped at 2 s (the flow control holds every call
   // back in an outage and slows them all under a quota, so the last names of a brownout do not wait out long backoffs).
   const canceller = await openCanceller(flags, options => batchClientOptions(options, flags.concurrency));

@@ -33,6 +33,13 @@ async function run(action: (signals: StopSignals) => Promise<number>, drainTimeo
 }
 
 hideLibraryWarnings();
+// A reader that closed the pipe early (`lro-cancel --help | head -1`): what it wanted was printed, so exit with the
+// code already set instead of dying on EPIPE with a stack trace. While a command runs, stop-signals.ts listens too
+// and turns it into a stop that drains; then this one stands aside.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  if (process.stdout.listenerCount('error') === 1) process.exit();
+});
 try {
   await buildProgram(run).parseAsync(process.argv);
 } catch (error) {

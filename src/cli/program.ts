@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { addConnectionFlags, type ConnectionFlags } from './connection.js';
+import { restartWithBatchNodeFlags } from './heap-growth.js';
 import { durationMs, integerAtLeast, numberAtLeast, oneOf } from './parse.js';
 import { usageLine } from './usage.js';
 import type { StopSignals } from './stop-signals.js';
@@ -111,6 +112,8 @@ export function buildProgram(run: Runner): Command {
     .option('--shard-count <n>', 'shard count when the index comes from $JOB_COMPLETION_INDEX or $CLOUD_RUN_TASK_INDEX', integerAtLeast('--shard-count', 1))
     .option('--progress <mode>', 'auto|tty|log|none (auto: a bar on a terminal, log lines otherwise)', oneOf('--progress', ['auto', 'tty', 'log', 'none'] as const), 'auto'))
     .action(async (flags: BatchFlags & { drainTimeout?: number }) => {
+      // The batch's node flags come by replacing this process before the client's modules load, so they load once.
+      restartWithBatchNodeFlags();
       await run(async signals => (await import('./batch.js')).runBatchCommand(flags, signals), flags.drainTimeout);
     });
 
