@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { Code, httpStatusOf } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { assertOperationName, parseParentName } from '../names.js';
@@ -15,7 +14,7 @@ import { GrpcTransport } from '../transport/grpc.js';
 import { createRestTransport } from '../transport/rest.js';
 import type { ListOperationsPage, Operation, Transport } from '../transport/transport.js';
 import type { Served } from '../policy/retry.js';
-import { authHeaders, grpcCallCredentials } from './credentials.js';
+import { authHeaders } from './credentials.js';
 import { errorOf, OK_NAME, outcomeOfError, outcomeOfOperation, resultFromError, type CancelAccepted, type CancelNotAccepted, type CancelResult } from './outcome.js';
 import { pollUntilGone, stillReadableError, type DeleteAccepted, type DeleteResult } from './delete.js';
 import { resolveCancellerOptions, type CancellerOptions, type ResolvedCancellerOptions } from './options.js';
@@ -131,18 +130,12 @@ function createTransports(options: ResolvedCancellerOptions): TransportSelector 
   let grpcTransport: Transport | undefined;
   let restTransport: Transport | undefined;
   if (options.grpcEndpoint !== undefined) {
-    const channel = options.insecure
-      ? grpc.credentials.createInsecure()
-      : grpc.credentials.combineChannelCredentials(
-        grpc.credentials.createSsl(options.caCertificate === undefined ? null : Buffer.from(options.caCertificate)),
-        grpcCallCredentials(options.credentials as NonNullable<typeof options.credentials>),
-      );
     const source = options.credentials;
     grpcTransport = new GrpcTransport({
       endpoint: options.grpcEndpoint,
-      credentials: channel,
+      security: options.insecure ? { kind: 'plaintext' } : { kind: 'tls', caCertificate: options.caCertificate },
       staticHeaders: headers,
-      getAuthHeaders: options.insecure && source !== undefined ? () => authHeaders(source) : undefined,
+      getAuthHeaders: source === undefined ? undefined : serviceUrl => authHeaders(source, serviceUrl),
     });
   }
   if (options.restEndpoint !== undefined) {
@@ -203,14 +196,8 @@ export class Canceller {
     const invalid = checkedCall(name, options, started);
     if (invalid !== undefined) return invalid;
     const policy = this.#policy(options.retry);
-    const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
-    let served;
-    try {
-      served = await this.#rpc('CancelOperation', name, (t, info) => t.cancelOperation(name, info), this.#runOptions(policy, deadline, options), watch, parent);
-    } catch (caught) {
-      const error = OperationsError.from(caught);
-      return resultFromError(name, error, outcomeOfError(error), now() - started);
-    }
+    const served = await this.#send('CancelOperation', name, options, started, policy, watch, parent);
+    if ('accepted' in served) return served;
     // One literal, returned as is without verify: this is every successful cancel's allocation.
     const requested: CancelAccepted = {
       name,
@@ -261,14 +248,8 @@ export class Canceller {
     const invalid = checkedCall(name, options, started);
     if (invalid !== undefined) return invalid;
     const policy = this.#policy(options.retry);
-    const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
-    let served;
-    try {
-      served = await this.#rpc('DeleteOperation', name, (t, info) => t.deleteOperation(name, info), this.#runOptions(policy, deadline, options), watchCalls());
-    } catch (caught) {
-      const error = OperationsError.from(caught);
-      return resultFromError(name, error, outcomeOfError(error), now() - started);
-    }
+    const served = await this.#send('DeleteOperation', name, options, started, policy, watchCalls(), undefined);
+    if ('accepted' in served) return served;
     const requested: DeleteAccepted = {
       name, accepted: true, code: Code.OK, codeName: OK_NAME, httpStatus: OK_HTTP_STATUS, transport: served.transport, attempts: served.attempts,
       outcome: 'requested', latencyMs: now() - started,
@@ -287,6 +268,24 @@ export class Canceller {
       const latencyMs = now() - started;
       if (VERIFY_RETRYABLE.has(error.code) || error.code === Code.CANCELLED) return { ...requested, verifyError: error, latencyMs };
       return { ...requested, outcome: outcomeOfError(error), verifyError: error, latencyMs };
+    }
+  }
+
+  /**
+   * What cancel and delete share once the call is checked: one call of `method` with the retry policy until the
+   * call's deadline. A call that was not accepted is its result, never thrown.
+   */
+  async #send(method: 'CancelOperation' | 'DeleteOperation', name: string, options: CancelOptions, started: number, policy: RetryPolicy,
+    watch: CallWatch | undefined, parent: MethodWatch | undefined): Promise<RetryResult<unknown> | CancelNotAccepted> {
+    const deadline = started + (options.timeoutMs ?? policy.totalTimeoutMs);
+    const call = method === 'CancelOperation'
+      ? (t: Transport, info: AttemptInfo): Promise<unknown> => t.cancelOperation(name, info)
+      : (t: Transport, info: AttemptInfo): Promise<unknown> => t.deleteOperation(name, info);
+    try {
+      return await this.#rpc(method, name, call, this.#runOptions(policy, deadline, options), watch, parent);
+    } catch (caught) {
+      const error = OperationsError.from(caught);
+      return resultFromError(name, error, outcomeOfError(error), now() - started);
     }
   }
 

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { rememberSentCredentials } from '../sent-credentials.js';
@@ -126,25 +125,4 @@ export async function authHeaders(source: AuthHeaderSource, url?: string): Promi
     }
   }
   return headers;
-}
-
-/**
- * gRPC call credentials over the same source. grpc-js's own `createFromGoogleCredential` reads the headers with
- * `Object.keys`, which finds nothing in the `Headers` of google-auth-library 10 and 11, so calls would go out
- * unauthenticated (test/tls.test.ts makes a gRPC call over TLS with a real google-auth-library client).
- */
-export function grpcCallCredentials(source: AuthHeaderSource): grpc.CallCredentials {
-  return grpc.credentials.createFromMetadataGenerator((params, callback) => {
-    authHeaders(source, params.service_url).then(headers => {
-      // authHeaders checked the values; should grpc-js still refuse one, the call fails below instead of the throw
-      // escaping as an unhandled rejection with the value in its message (that ends the process, printing the token).
-      const metadata = new grpc.Metadata();
-      for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
-      return metadata;
-    }).then(metadata => callback(null, metadata), (error: unknown) => {
-      const failure = error instanceof OperationsError ? error : new OperationsError(Code.UNAUTHENTICATED, 'grpc-js refused a header of the credential source');
-      // UNAVAILABLE (a transient failure of the source) stays retryable; grpc-js passes that code through as is.
-      callback(Object.assign(new Error(failure.rawMessage), { code: failure.code === Code.UNAVAILABLE ? Code.UNAVAILABLE : Code.UNAUTHENTICATED }));
-    });
-  });
 }

@@ -7,6 +7,7 @@ import { loadProtos } from '../protos.js';
 import { forGrpc } from '../policy/deadline.js';
 import { abortCode, transportAbortError } from '../policy/signals.js';
 import { errorFromGrpc } from '../status/from-grpc.js';
+import { grpcChannelCredentials, type AuthHeadersFor, type GrpcSecurity } from './grpc-credentials.js';
 import { UnaryCall, type Channel, type UnaryMethodDefinition } from './grpc-unary.js';
 import { hostOfEndpoint, isLoopbackHost } from '../loopback.js';
 import { operationFromGrpc, type GrpcOperation } from './operation-grpc.js';
@@ -16,16 +17,16 @@ import type { ListOperationsPage, ListOperationsRequest, Operation, Transport } 
 export interface GrpcTransportOptions {
   /** `host:port` of the gRPC endpoint. */
   readonly endpoint: string;
-  /** TLS (with call credentials composed in) or insecure, decided by the client options. */
-  readonly credentials: ChannelCredentials;
+  /** TLS or plaintext, decided by the client options. */
+  readonly security: GrpcSecurity;
   /** Sent on every call: x-goog-api-client, x-goog-user-project. Computed once by the client. */
   readonly staticHeaders: Readonly<Record<string, string>>;
   /**
-   * Auth headers sent as plain call metadata. Only for plaintext to loopback with explicit credentials (a local proxy
-   * or the emulator with --require-auth): grpc-js refuses call credentials on an insecure channel, and over TLS the
-   * channel credentials carry them instead.
+   * The credentials' headers. Over TLS they ride in the channel's call credentials; in plaintext (loopback, a local
+   * proxy or the emulator with --require-auth) they are sent as call metadata, since grpc-js refuses call
+   * credentials on an insecure channel. None: calls go without authorization.
    */
-  readonly getAuthHeaders?: (() => Promise<Readonly<Record<string, string>>>) | undefined;
+  readonly getAuthHeaders?: AuthHeadersFor | undefined;
   /** Extra grpc-js channel options (e.g. `grpc.ssl_target_name_override` in tests). */
   readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
@@ -48,7 +49,7 @@ export const MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
  *   TLS channels to other hosts keep the proxy variables (a corporate proxy tunnels TLS it cannot read).
  */
 function safetyOptions(options: GrpcTransportOptions): Record<string, number> {
-  const direct = !options.credentials._isSecure() || isLoopbackHost(hostOfEndpoint(options.endpoint));
+  const direct = options.security.kind === 'plaintext' || isLoopbackHost(hostOfEndpoint(options.endpoint));
   return {
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
     'grpc.service_config_disable_resolution': 1,
@@ -85,7 +86,9 @@ export class GrpcTransport implements Transport {
   #channel: Channel;
   readonly #baseMetadata: grpc.Metadata;
   readonly #methods: Record<MethodKey, UnaryMethodDefinition>;
-  readonly #getAuthHeaders: (() => Promise<Readonly<Record<string, string>>>) | undefined;
+  readonly #credentials: ChannelCredentials;
+  /** The credentials' headers as call metadata: in plaintext only (over TLS the channel credentials carry them). */
+  readonly #getAuthHeaders: AuthHeadersFor | undefined;
   #closed = false;
   /** Calls on the wire, cancelled by close(). */
   readonly #active = new Set<UnaryCall>();
@@ -93,7 +96,8 @@ export class GrpcTransport implements Transport {
   constructor(options: GrpcTransportOptions) {
     this.#options = options;
     this.server = serverOf(options.endpoint);
-    this.#getAuthHeaders = options.getAuthHeaders;
+    this.#credentials = grpcChannelCredentials(options.security, options.getAuthHeaders);
+    this.#getAuthHeaders = options.security.kind === 'plaintext' ? options.getAuthHeaders : undefined;
     this.#baseMetadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.staticHeaders)) this.#baseMetadata.set(key, value);
     this.#methods = methodDefinitions();
@@ -117,7 +121,7 @@ export class GrpcTransport implements Transport {
   #connect(): Client {
     const { OperationsClient } = loadProtos();
     const options = this.#options;
-    return new OperationsClient(options.endpoint, options.credentials, {
+    return new OperationsClient(options.endpoint, this.#credentials, {
       'grpc.primary_user_agent': options.staticHeaders['x-goog-api-client'] ?? 'lro-cancel',
       ...options.channelOptions,
       ...safetyOptions(options),
