@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setBackend, type DebugLogBackend, type LogFields } from 'google-logging-utils';
-import { createCanceller } from '../src/index.js';
+import { cancelMany, createCanceller } from '../src/index.js';
 import { DebugLog } from '../src/log.js';
 import { runCli } from './helpers/cli.js';
 import { withEmulator } from './helpers/emulator.js';
@@ -89,6 +89,32 @@ describe('debug logging through google-logging-utils', () => {
     assert.match(lines[0] as string, /gRPC did not reach a server \(UNAVAILABLE: .+\): this call and the next ones go over REST; gRPC is probed again in 200 ms/);
     assert.match(lines[1] as string, /probing gRPC again on a fresh channel/);
     assert.match(lines[2] as string, /gRPC reached its server again: calls go over gRPC/);
+  });
+
+  test('a batch logs its pause for an outage, its resume, and each pass after the first', async () => {
+    caught.length = 0;
+    await withEmulator({}, async emulator => {
+      const names = emulator.createOperations({ count: 100, idPrefix: 'log-outage-' });
+      emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE' });
+      try {
+        const run = cancelMany(names, {
+          client: { restEndpoint: emulator.restUrl, transport: 'rest', insecure: true, env: {}, retry: { maxAttempts: 1 } },
+          concurrency: 16, passDelayMs: 50,
+        });
+        const reading = run.summary();
+        const deadline = Date.now() + 10_000;
+        while (!caught.some(line => line.text.includes('paused for the service')) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
+        emulator.setFaults({ failRate: 0 });
+        assert.equal((await reading).outcomes['requested'], 100);
+      } finally {
+        emulator.setFaults({ failRate: 0 });
+      }
+    });
+    const lines = caught.filter(line => line.namespace === 'lro-cancel:batch').map(line => line.text);
+    for (const expected of [/paused for the service \(unavailable\): \d+ names waiting$/, /resumed after \d+ ms paused \(unavailable\)$/,
+      /pass 2: \d+ names that met a degraded service are tried again$/]) {
+      assert.ok(lines.some(line => expected.test(line)), `${String(expected)} in:\n${lines.join('\n')}`);
+    }
   });
 
   test('a call logs one line per retry decision: retry, or stop and why; nothing when it succeeds at once', async () => {
