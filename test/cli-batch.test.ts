@@ -223,12 +223,30 @@ describe('lro-cancel batch against a degraded service', { concurrency: true }, (
     }
   });
 
-  test('a batch whose names are denied exits 1', async () => {
+  test('a healthy batch that runs longer than --give-up-after finishes every name: the bound counts from the service\'s last answer, not the start', async () => {
+    const emulator = await startTestEmulator();
+    try {
+      const names = createNames(emulator, 2000, 'long-');
+      const started = Date.now();
+      const run = await runCli(['batch', '--input', '-', '--json', '--rps', '500', '--give-up-after', '1s', '--progress', 'none'], { emulator, stdin: names.join('\n'), timeoutMs: 60_000 });
+      assert.ok(Date.now() - started > 3000, `ran ${Date.now() - started} ms, past three times its bound`);
+      assert.equal(run.code, 0, run.stderr);
+      const records = jsonLines(run.stdout);
+      assert.equal(records.length, 2000);
+      assert.ok(records.every(r => r['outcome'] === 'requested'), JSON.stringify(records.find(r => r['outcome'] !== 'requested')));
+      assert.doesNotMatch(run.stderr, /gave up|paused/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test('a batch whose few names are all denied the same way exits 3 with the fix, as a larger one stops', async () => {
     const emulator = await startTestEmulator({ requireAuth: true });
     try {
       const names = createNames(emulator, 5, 'deny-');
       const run = await runCli(['batch', '--input', '-', '--json', '--progress', 'none'], { emulator, stdin: names.join('\n') });
-      assert.equal(run.code, 1);
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /stopped: the credentials were refused \(UNAUTHENTICATED\)/);
       assert.ok(jsonLines(run.stdout).every(r => r['outcome'] === 'denied'));
       assert.match(run.stderr, /outcomes: +denied 5/);
     } finally {

@@ -28,7 +28,7 @@ describe('lro-cancel batch and SIGINT or SIGTERM', () => {
     const { journal, output, args } = batchFiles(dir, 'int', names, ['--concurrency', '16']);
     const interrupted = await signalAfterRecords(args, { emulator }, journal, 100, 'SIGINT');
     assert.equal(interrupted.code, 130, interrupted.stderr);
-    assert.match(interrupted.stderr, /^\[batch\] stopping: draining calls in flight; a second SIGINT exits at once$/m);
+    assert.match(interrupted.stderr, /^\[batch\] stopping: draining calls in flight; a second signal exits at once$/m);
     assert.match(interrupted.stderr, /^Interrupted: \d+ names in /m);
     assert.match(interrupted.stderr, /^  transports: grpc \d+ \(attempts\)$/m, 'the attempts of an interrupted run are counted by wire');
     assert.match(interrupted.stderr, /^  unfinished: \d+ names read but not recorded, and the input after them: rerun the same command with --journal /m);

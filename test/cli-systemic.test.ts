@@ -48,6 +48,30 @@ describe('lro-cancel batch on a systemic failure', () => {
     }
   });
 
+  test('a batch smaller than the threshold whose every call met the same failure says the fix and exits 3; one name that got through makes it the names\' own', async () => {
+    const emulator = await startEmulator({ seed: 6, failReason: 'SERVICE_DISABLED' });
+    try {
+      const names = createNames(emulator, 3, 'few-');
+      const few = batchFiles(dir, 'few', names);
+      const run = await runCli([...few.args, '--progress', 'none'], { env: { LRO_CANCEL_EMULATOR_HOST: emulator.grpcAddress, LRO_CANCEL_EMULATOR_REST: emulator.restUrl } });
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /stopped: .*enable cloudaicompanion.googleapis.com in project demo/);
+      assert.ok(readJsonLines(few.journal).every(r => !FINAL.has(String(r['outcome']))), 'nothing journaled as final');
+    } finally {
+      await emulator.close();
+    }
+    const healthy = await startEmulator({ seed: 6 });
+    try {
+      const [ok] = createNames(healthy, 1, 'mixed-');
+      const mixed = batchFiles(dir, 'mixed', [ok as string, 'projects/demo/locations/global/operations/not-there']);
+      const run = await runCli([...mixed.args, '--progress', 'none'], { env: { LRO_CANCEL_EMULATOR_HOST: healthy.grpcAddress, LRO_CANCEL_EMULATOR_REST: healthy.restUrl } });
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /stopped:/);
+    } finally {
+      await healthy.close();
+    }
+  });
+
   describe('against a host that is not the Operations API (HTTP 404 on both wires)', () => {
     let h2: Http2Server;
     let h1: HttpServer;

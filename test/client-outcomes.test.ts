@@ -128,6 +128,18 @@ for (const wire of WIRES) {
         await assert.rejects(client.wait(names[1] as string, { timeoutMs: 300 }), { code: Code.DEADLINE_EXCEEDED });
       });
     });
+
+    test('wait reads once more just before its timeout, so an operation that ends near the end of the wait is seen done', async () => {
+      // Reads at 0, 100, 250, 475, 812 and 1318 ms; the next interval (759 ms) would pass the 2 s timeout, so the
+      // last read is moved to just before it, after the operation completed at 1.6 s.
+      const [name] = emulator.createOperations({ count: 1, parent: `projects/${wire}-late/locations/l`, durationMs: 1600 });
+      await withClient(clientFor(emulator, wire), async client => {
+        const started = performance.now();
+        const waited = await client.wait(name as string, { timeoutMs: 2000 });
+        assert.equal(waited.done, true);
+        assert.ok(performance.now() - started >= 1500, 'it waited for the operation');
+      });
+    });
   });
 }
 

@@ -38,8 +38,10 @@ export interface CancelManyOptions {
   /** Time per call, retries and verification included. @default the client's retry.totalTimeoutMs (60 s) */
   readonly timeoutMs?: number;
   /**
-   * How long names that meet a degraded service (UNAVAILABLE, RESOURCE_EXHAUSTED, ...) are tried again, pass after
-   * pass, before they end as their last call did. @default 1,800,000 (30 minutes)
+   * How long a name that met a degraded service (UNAVAILABLE, RESOURCE_EXHAUSTED, ...) is tried again, pass after
+   * pass, from its first deferral, before it ends as its last call did; and how long the batch waits for a service
+   * that gives no answer of its own before the names still waiting end so. Never the length of a healthy run.
+   * @default 1,800,000 (30 minutes)
    */
   readonly giveUpAfterMs?: number;
   /** Wait after the first pass; x2 after each later one. @default 1000 */

@@ -40,3 +40,14 @@ export function isWorthAnotherPass(result: CancelResult, verify: boolean): boole
 export function cancelAccepted(result: CancelResult, acceptedBefore: boolean): boolean {
   return acceptedBefore || result.accepted;
 }
+
+/**
+ * Whether the service gave this call an answer of its own, not only a degraded service's failures: a cancel it
+ * accepted or refused for a reason of its own, or a read that came back. While answers come, the run's give-up bound
+ * does not: it measures an outage, not how long the input takes.
+ */
+export function serviceAnswered(result: CancelResult): boolean {
+  if (!result.accepted) return result.attempts.length > 0 && !TRANSIENT.has(result.code);
+  if (result.attempts.length > 0) return true; // this call's cancel was accepted
+  return result.verifyError === undefined || !TRANSIENT.has(result.verifyError.code);
+}

@@ -69,7 +69,7 @@ export function createProgress(options: ProgressOptions): Progress {
         wasPaused = paused;
         options.stream.write(`[batch] ${paused ? flowText(state, openNames) : 'service answering again: resumed'}\n`);
       },
-      stopping() { options.stream.write(`[batch] ${STOPPING}; a second SIGINT exits at once\n`); },
+      stopping() { options.stream.write(`[batch] ${STOPPING}; a second signal exits at once\n`); },
       stop(stats) {
         clearInterval(timer);
         if (stats !== undefined) line(stats);

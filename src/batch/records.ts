@@ -15,6 +15,8 @@ export const RECORD_FORMAT_VERSION = 1;
 export interface NameProgress {
   readonly attempts: number;
   readonly accepted: boolean;
+  /** When the name was first deferred to another pass (the library's clock); its own give-up bound runs from it. */
+  readonly deferredSinceMs?: number | undefined;
 }
 
 /** Outcomes that imply an accepted cancel, so the record need not say so. */

@@ -4,7 +4,7 @@ import { Code } from '../code.js';
 import { now } from '../policy/deadline.js';
 import { sleep } from '../policy/sleep.js';
 import { DeferredQueue, passSchedule } from './deferred.js';
-import { cancelAccepted, isFinalOutcome, isWorthAnotherPass } from './finality.js';
+import { cancelAccepted, isFinalOutcome, isWorthAnotherPass, serviceAnswered } from './finality.js';
 import { FingerprintSet } from './fingerprints.js';
 import { FlowControl, type FlowState } from './flow-control.js';
 import { openRunJournal, type RunDefinition, type RunJournal } from './journal.js';
@@ -168,14 +168,25 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     await journal?.close();
     throw error;
   }
-  const giveUpAt = now() + (options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS);
+  const giveUpAfterMs = options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+  /**
+   * When the service last gave an answer of its own (anything a degraded service would not have sent). The run gives
+   * up `giveUpAfterMs` after it: an outage that long ends the names still waiting. A healthy run of any length never
+   * comes near it, however many hours its input takes.
+   */
+  let answeredAtMs = now();
+  const runGiveUpAt = (): number => answeredAtMs + giveUpAfterMs;
+  /** A name's bound: the run's, and `giveUpAfterMs` after the name was first deferred (a name that keeps failing). */
+  const giveUpAtOf = (progress: NameProgress): number =>
+    progress.deferredSinceMs === undefined ? runGiveUpAt() : Math.min(runGiveUpAt(), progress.deferredSinceMs + giveUpAfterMs);
   const detector = new SystemicDetector(verify);
   /** Set when the time bound ended a name that would have gone to another pass. */
   let gaveUp = false;
   const passDelayMs = passSchedule(options.passDelayMs, options.maxPassDelayMs);
   const callTimeoutMs = options.timeoutMs ?? canceller.retryPolicy.totalTimeoutMs;
 
-  const write = (record: JsonLineRecord, sent: boolean, result?: CancelResult): Promise<void> | undefined => {
+  const write = (deferredRecord: JsonLineRecord, sent: boolean, result?: CancelResult): Promise<void> | undefined => {
+    const record = withoutDeferral(deferredRecord);
     journal?.writer.append(record);
     direct?.append(record);
     if (!isFinalOutcome(record.outcome, verify)) notFinal += 1;
@@ -192,7 +203,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const callOptions: CancelOptions & BatchCallOptions = {
       verify: verify && !listing,
       // The time bound cuts the last calls short, so a run ends near it instead of up to a call's timeout after.
-      timeoutMs: Math.max(1, Math.min(callTimeoutMs, giveUpAt - now())),
+      timeoutMs: Math.max(1, Math.min(callTimeoutMs, giveUpAtOf(progress) - now())),
       gate: flow,
       ...(options.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: options.verifyTimeoutMs }),
       ...(options.headers === undefined ? {} : { headers: options.headers }),
@@ -214,10 +225,18 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       await verifier.add(last ?? acceptedRecord(name, before));
       return;
     }
+    if (last !== undefined && now() >= giveUpAtOf(before) && !stop.signal.aborted) {
+      // Its own bound passed while it waited for this pass: it ends as its last call ended.
+      gaveUp = true;
+      open -= 1;
+      await write(last, true);
+      return;
+    }
     const result = await call(name, before);
     stats.countCall(result);
     // Stopped before its attempt went (or abandoned at the end of a drain): nothing was learned, a rerun takes it up.
     if (stop.signal.aborted && !result.accepted && !before.accepted && result.error.code === Code.CANCELLED) return;
+    if (serviceAnswered(result)) answeredAtMs = now();
     const failure = detector.observe(result);
     if (failure !== undefined && systemic === undefined) {
       systemic = failure;
@@ -229,14 +248,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       : resultRecord(result, { attempts: before.attempts + result.attempts.length, accepted: cancelAccepted(result, before.accepted) });
     if (listing && !read && result.outcome === 'requested' && !stop.signal.aborted) {
       // Accepted: journaled as an attempt (a rerun only reads it), verified with the others by the listing.
-      journal?.writer.append(record);
+      journal?.writer.append(withoutDeferral(record));
       await verifier.add(record);
       return;
     }
     if (isWorthAnotherPass(result, verify) && !stop.signal.aborted) {
-      if (now() < giveUpAt) {
+      if (now() < giveUpAtOf(before)) {
         stats.deferred += 1;
-        await queue.add(record);
+        await queue.add({ ...record, [DEFERRED_SINCE]: before.deferredSinceMs ?? now() });
         return;
       }
       gaveUp = true;
@@ -318,14 +337,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const firstQueue = deferred;
     await runPool(firstPass(), options.concurrency, item => handle(item.name, item.progress, firstQueue), { signal: stop.signal });
     await verifyWaiting(firstQueue);
-    for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && now() < giveUpAt; pass += 1) {
+    for (let pass = 2; deferred.size > 0 && !stop.signal.aborted && now() < runGiveUpAt(); pass += 1) {
       const retrying = deferred;
       deferred = new DeferredQueue();
       passes = pass;
       startPass(pass, retrying.size);
       // The delay runs from the latest deferral: a name a quota refused at the start of a long pass has waited enough.
       const waitMs = Math.max(0, retrying.lastAddedAtMs + passDelayMs(pass - 1) - now());
-      await sleep(Math.min(waitMs, giveUpAt - now()), stop.signal).catch(() => undefined);
+      await sleep(Math.min(waitMs, runGiveUpAt() - now()), stop.signal).catch(() => undefined);
       const next = deferred;
       try {
         await runPool(retrying.drain(), options.concurrency, record => handle(record.name, progressOf(record), next, record), { signal: stop.signal });
@@ -334,6 +353,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         await retrying.close();
       }
     }
+    // Fewer calls than the threshold, every one failed the same systemic way: the same stop, its fix said.
+    if (systemic === undefined && !stop.signal.aborted) systemic = detector.unanimous();
     if (!stop.signal.aborted && deferred.size > 0) {
       // The time bound came: each name left is reported as its last call ended (error, or requested unverified).
       gaveUp = true;
@@ -371,5 +392,19 @@ function settledRecord(record: JsonLineRecord, settled: 'cancelled' | 'completed
 
 function progressOf(record: JsonLineRecord): NameProgress {
   const attempts = record['attempts'];
-  return { attempts: typeof attempts === 'number' ? attempts : 0, accepted: recordAccepted(record) };
+  const deferredSinceMs = record[DEFERRED_SINCE];
+  return {
+    attempts: typeof attempts === 'number' ? attempts : 0,
+    accepted: recordAccepted(record),
+    deferredSinceMs: typeof deferredSinceMs === 'number' ? deferredSinceMs : undefined,
+  };
+}
+
+/** The field a deferred record carries while it waits for its next pass: never journaled nor written out. */
+const DEFERRED_SINCE = 'deferredSinceMs';
+
+function withoutDeferral(record: JsonLineRecord): JsonLineRecord {
+  if (!(DEFERRED_SINCE in record)) return record;
+  const { [DEFERRED_SINCE]: _since, ...rest } = record;
+  return rest as JsonLineRecord;
 }

@@ -59,6 +59,7 @@ function wrongHost(): string {
 export class SystemicDetector {
   readonly #verify: boolean;
   #streak = 0;
+  #observed = 0;
   #first: SystemicFailure | undefined;
   #settled = false;
 
@@ -69,6 +70,7 @@ export class SystemicDetector {
   /** The failure that stops the run, the first time the threshold is reached; undefined otherwise. */
   observe(result: CancelResult): SystemicFailure | undefined {
     if (this.#settled) return undefined;
+    this.#observed += 1;
     const failure = systemicFailureOf(result, this.#verify);
     if (failure === undefined) {
       // A degraded service says nothing either way; any other answer is the service's own, for this name.
@@ -86,5 +88,15 @@ export class SystemicDetector {
     if (this.#streak < SYSTEMIC_THRESHOLD) return undefined;
     this.#settled = true;
     return this.#first;
+  }
+
+  /**
+   * At the end of a batch too small to reach the threshold: the failure every one of its calls met, the same
+   * systemic way (three names against a disabled API, or TLS to a plaintext port), so that the run says the fix and
+   * exits as a systemic stop rather than as names that failed each on its own. Undefined when any call got another
+   * answer, or met a degraded service.
+   */
+  unanimous(): SystemicFailure | undefined {
+    return !this.#settled && this.#observed > 0 && this.#streak === this.#observed ? this.#first : undefined;
   }
 }

@@ -23,6 +23,9 @@ import { RESULT_FIELDS } from './results.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 import { SummaryJsonFile } from './summary-json.js';
 
+/** How often progress reads the batch's totals besides each record. */
+const PROGRESS_FEED_MS = 1000;
+
 export interface BatchFlags extends ConnectionFlags {
   readonly input?: string;
   /** The parent, or true for `--from-list` without one (then --project/--location name it). */
@@ -191,6 +194,7 @@ async function runConfirmed(flags: BatchFlags, run: ConfirmedRun): Promise<numbe
   const onStop = (): void => progress.stopping();
   signal.addEventListener('abort', onStop, { once: true });
   let summaryFile: SummaryJsonFile | undefined;
+  let feed: NodeJS.Timeout | undefined;
   try {
     const run = startBatch(input, {
       canceller,
@@ -216,6 +220,9 @@ async function runConfirmed(flags: BatchFlags, run: ConfirmedRun): Promise<numbe
     // Written when the run ends, and by an exit hook if a second signal ends the process before that.
     summaryFile = flags.summaryJson === undefined ? undefined
       : new SummaryJsonFile(flags.summaryJson, () => run.snapshot(), () => signals.cause());
+    // Progress also moves while no record comes out (with --verify by listing, records wait for the listing).
+    feed = setInterval(() => { if (run.stats !== undefined) progress.update(run.stats); }, PROGRESS_FEED_MS);
+    feed.unref();
     for await (const { record } of run.entries()) {
       lines?.record(record, () => record.name);
       const stats = run.stats;
@@ -242,6 +249,7 @@ async function runConfirmed(flags: BatchFlags, run: ConfirmedRun): Promise<numbe
     }
     throw error;
   } finally {
+    clearInterval(feed);
     summaryFile?.dispose();
     signal.removeEventListener('abort', onStop);
   }

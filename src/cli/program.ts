@@ -101,7 +101,7 @@ export function buildProgram(run: Runner): Command {
     .option('--verify', 'read every name back until done to prove each outcome')
     .option('--verify-by <list|get>', 'list: outcomes from ListOperations pages of each parent, GetOperation for the rest; get: GetOperation for every name (default list)', oneOf('--verify-by', ['list', 'get'] as const))
     .option('--verify-timeout-ms <n>', 'how long to poll each name read one by one with --verify (default 30000)', integerAtLeast('--verify-timeout-ms', 1))
-    .option('--give-up-after <duration>', 'how long names that meet a degraded service are tried again before they end error (default 30m)', durationMs('--give-up-after', 0))
+    .option('--give-up-after <duration>', 'how long a name that meets a degraded service is tried again, and how long the batch waits for a service that answers nothing, before names end error (default 30m; never a healthy run\'s length)', durationMs('--give-up-after', 0))
     .option('--pass-delay-ms <n>', 'wait from the latest deferral before the second pass, x2 before each later one (default 1000)', integerAtLeast('--pass-delay-ms', 0))
     .option('--max-pass-delay-ms <n>', 'longest wait between passes (default 30000)', integerAtLeast('--max-pass-delay-ms', 0))
     .option('--journal <file>', 'append-only record of every name\'s result; rerun with it to resume: final names are not sent again, the rest are retried')
