@@ -98,6 +98,7 @@ export interface BatchSummary {
   readonly notFinal: number;
   /** True when the time bound ended names that kept meeting a degraded service. */
   readonly gaveUp: boolean;
+  /** True when a set of names (the input's, the journal's final or accepted ones) was full and dropped one. */
   readonly dedupeFull: boolean;
   /** Times the batch paused for an outage or a quota. */
   readonly pauses: number;
@@ -305,7 +306,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     systemic,
     notFinal,
     gaveUp,
-    dedupeFull: seen.full,
+    // The journal's sets can fill while the input's does not: a journal shared by many inputs.
+    dedupeFull: seen.full || journal?.final.full === true || journal?.accepted.full === true,
     pauses: flow.pauses,
     passes,
     journal: journal === undefined ? undefined : { otherDefinition: journal.otherDefinition, counts: journal.counts },
