@@ -64,7 +64,8 @@ export interface BatchOptions {
    */
   readonly onStart?: ((live: () => BatchSummary) => void) | undefined;
   /**
-   * Takes every name's record as it is written (journal and output), with the call's result when this run has one.
+   * Takes every name's record as it is queued for the journal and output (in the file one event-loop turn later),
+   * with the call's result when this run has one.
    * The batch waits for a promise it returns before that worker takes another name: a consumer that stops reading
    * stops new calls (backpressure).
    */
