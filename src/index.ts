@@ -10,6 +10,8 @@ export type { CallOptions, Canceller, CancelOptions, ListOptions, WaitOptions } 
 export type { CancellerOptions, TransportChoice } from './client/options.js';
 export { CANCEL_OUTCOMES } from './client/outcome.js';
 export type { CancelAccepted, CancelNotAccepted, CancelOutcome, CancelResult } from './client/outcome.js';
+export { DELETE_OUTCOMES } from './client/delete.js';
+export type { DeleteAccepted, DeleteOutcome, DeleteResult } from './client/delete.js';
 export { OperationsError } from './errors.js';
 export type { AttemptRecord, ErrorDetail, TransportName } from './errors.js';
 export { Code, codeName, codeFromName, httpStatusOf } from './code.js';
@@ -21,6 +23,7 @@ export type { RetryOptions } from './policy/retry-policy.js';
 export type { AdaptiveBudgetOptions, RetryBudgetOptions, TokenBudgetOptions } from './policy/retry-budget.js';
 export { DEFAULT_RETRY_POLICY } from './policy/retry-policy.js';
 export type { AuthHeaderSource } from './client/credentials.js';
+// The type of the `profile` option (a REST surface of your own) and of its rules.
 export type { ServiceProfile, HttpRule } from './protos.js';
 export { CHANNELS } from './telemetry/channels.js';
 export type {

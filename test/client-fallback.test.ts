@@ -13,7 +13,7 @@ import { loadProtos } from '../src/protos.js';
 
 function autoClient(grpcEndpoint: string, emulator: Emulator, probeMs = 30_000) {
   return createCanceller({
-    grpcEndpoint, restEndpoint: emulator.restUrl, insecure: true, env: {}, grpcProbeIntervalMs: probeMs,
+    grpcEndpoint, restEndpoint: emulator.restUrl, insecure: true, grpcProbeIntervalMs: probeMs,
     retry: { initialBackoffMs: 10, maxBackoffMs: 20 },
   });
 }
@@ -95,7 +95,7 @@ describe('auto transport', () => {
     const [name] = emulator.createOperations({ count: 1 });
     try {
       const client = createCanceller({
-        grpcEndpoint: `127.0.0.1:${(silent.address() as { port: number }).port}`, restEndpoint: emulator.restUrl, insecure: true, env: {},
+        grpcEndpoint: `127.0.0.1:${(silent.address() as { port: number }).port}`, restEndpoint: emulator.restUrl, insecure: true,
         retry: { attemptTimeoutMs: 500, initialBackoffMs: 10, maxBackoffMs: 20 },
       });
       await withClient(client, async c => {

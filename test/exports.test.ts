@@ -9,7 +9,7 @@ import { projectRoot } from './helpers/paths.js';
 describe('the public surface', () => {
   test('exports exactly the documented runtime names, user-facing ones first', () => {
     assert.deepEqual(Object.keys(api).sort(), [
-      'CANCEL_OUTCOMES', 'CHANNELS', 'Code', 'DEFAULT_RETRY_POLICY', 'OPERATION_NAME_FORM', 'OperationsError',
+      'CANCEL_OUTCOMES', 'CHANNELS', 'Code', 'DEFAULT_RETRY_POLICY', 'DELETE_OUTCOMES', 'OPERATION_NAME_FORM', 'OperationsError',
       'PARENT_NAME_FORM', 'VERSION', 'cancelMany', 'codeFromName', 'codeName', 'createCanceller', 'httpStatusOf',
       'parseOperationName', 'parseParentName',
     ]);
