@@ -1,6 +1,7 @@
 /**
  * lro-cancel: cancel Google long-running operations reliably and fast.
- * User-facing names first; everything exported here is public API and guarded by test/exports.test.ts.
+ * User-facing names first; everything exported here is public API, guarded by test/exports.test.ts and
+ * test/exports-types.ts, and listed in the README's "Exports" tables (the exports test compares the two).
  */
 export { createCanceller } from './client/canceller.js';
 export { cancelMany } from './batch/cancel-many.js';
@@ -19,7 +20,7 @@ export type { CodeName } from './code.js';
 export { parseOperationName, parseParentName, OPERATION_NAME_FORM, PARENT_NAME_FORM } from './names.js';
 export type { OperationName, ParentName } from './names.js';
 export type { AnyMessage, ListOperationsPage, Operation, OperationStatus } from './transport/transport.js';
-export type { RetryOptions } from './policy/retry-policy.js';
+export type { RetryOptions, RetryPolicy } from './policy/retry-policy.js';
 export type { AdaptiveBudgetOptions, RetryBudgetOptions, TokenBudgetOptions } from './policy/retry-budget.js';
 export { DEFAULT_RETRY_POLICY } from './policy/retry-policy.js';
 export type { AuthHeaderSource } from './client/credentials.js';

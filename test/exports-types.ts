@@ -9,7 +9,7 @@ import type {
   AdaptiveBudgetOptions, AnyMessage, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
   CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, DeleteAccepted, DeleteOutcome, DeleteResult,
   ErrorDetail, HttpRule, ListOperationsPage, ListOptions, Operation, OperationName, OperationStatus, ParentName,
-  RetryBudgetOptions, RetryOptions, ServiceProfile, TokenBudgetOptions, TransportChoice, TransportName, WaitOptions,
+  RetryBudgetOptions, RetryOptions, RetryPolicy, ServiceProfile, TokenBudgetOptions, TransportChoice, TransportName, WaitOptions,
 } from '../src/index.js';
 // @ts-expect-error resolved options hold credentials and CA bytes: internal
 import type { ResolvedCancellerOptions } from '../src/index.js';
@@ -27,7 +27,7 @@ export type PublicTypes = [
   AdaptiveBudgetOptions, AnyMessage, AttemptRecord, AuthHeaderSource, CallOptions, CancelAccepted, Canceller, CancellerOptions,
   CancelNotAccepted, CancelOptions, CancelOutcome, CancelResult, CodeName, DeleteAccepted, DeleteOutcome, DeleteResult,
   ErrorDetail, HttpRule, ListOperationsPage, ListOptions, Operation, OperationName, OperationStatus, ParentName,
-  RetryBudgetOptions, RetryOptions, ServiceProfile, TokenBudgetOptions, TransportChoice, TransportName, WaitOptions,
+  RetryBudgetOptions, RetryOptions, RetryPolicy, ServiceProfile, TokenBudgetOptions, TransportChoice, TransportName, WaitOptions,
   ResolvedCancellerOptions, AttemptGate, BatchCallOptions,
   AttemptMessage, BatchPassMessage, BatchPauseMessage, BatchResumeMessage, BatchStop, CancelManyOptions, CancelManyRun,
   CancelManySummary, OperationsMethod, RetryMessage, TransportMessage, BatchHooks, CallObserver,
@@ -59,3 +59,9 @@ export const withOwnProfile: CancellerOptions = { profile: ownProfile };
 
 // @ts-expect-error the emulator variables are read from process.env: there is no `env` option (it was a test hook)
 export const withEnv: CancellerOptions = { env: {} };
+
+/** `canceller.retryPolicy` and DEFAULT_RETRY_POLICY have a type a user can name. */
+export function attemptsOf(canceller: Canceller): RetryPolicy['maxAttempts'] {
+  const policy: RetryPolicy = canceller.retryPolicy;
+  return policy.maxAttempts;
+}

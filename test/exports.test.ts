@@ -34,6 +34,23 @@ describe('the public surface', () => {
     assert.ok(seen.size > 10);
   });
 
+  test("the README's Exports tables name every export of the entry, values and types, and nothing else", () => {
+    const index = readFileSync(join(projectRoot(), 'src', 'index.ts'), 'utf8');
+    const exported = new Set<string>();
+    for (const match of index.matchAll(/export (?:type )?\{([^}]*)\}/g)) {
+      for (const name of (match[1] ?? '').split(',').map(part => part.trim()).filter(part => part !== '')) exported.add(name);
+    }
+    const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n### Exports\n'), readme.indexOf('\n## Use it from a service\n'));
+    const listed = new Set<string>();
+    for (const row of section.split('\n').filter(line => line.startsWith('| `'))) {
+      const firstCell = row.split(' | ')[0] ?? '';
+      for (const match of firstCell.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)[`(]/g)) listed.add(match[1] ?? '');
+    }
+    assert.ok(exported.has('createCanceller') && exported.has('CancelResult') && exported.size > 50, 'read the barrel');
+    assert.deepEqual([...listed].sort(), [...exported].sort());
+  });
+
   test('VERSION matches package.json so x-goog-api-client tells the truth', () => {
     const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
     assert.equal(VERSION, pkg.version);
