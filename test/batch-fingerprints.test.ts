@@ -7,20 +7,26 @@ import { FingerprintSet, INITIAL_FINGERPRINT_SLOTS, MAX_FINGERPRINT_SLOTS } from
 const OP = (id: number): string => `projects/p${id % 37}/locations/us-central1/operations/operation-${id}`;
 
 describe('FingerprintSet', () => {
-  test('remembers 1,000,000 distinct names, growing from its small start, with no false negative and no false positive', () => {
+  test('remembers 3,300,000 distinct names, past the 3,145,728 a fixed table of 2^22 slots held, growing from its small start, with no false negative and no false positive', () => {
+    // 3.3 million is past the old table's 75% of 2^22 slots, so the set grows to 2^23 slots (64 MiB) on the way.
+    const names = 3_300_000;
     const seen = new FingerprintSet();
     let reportedNew = 0;
-    for (let i = 0; i < 1_000_000; i += 1) if (seen.add(OP(i))) reportedNew += 1;
-    assert.equal(reportedNew, 1_000_000);
-    assert.equal(seen.size, 1_000_000);
-    let found = 0;
-    for (let i = 0; i < 1_000_000; i += 1) if (seen.has(OP(i))) found += 1;
-    assert.equal(found, 1_000_000);
-    let again = 0;
-    for (let i = 0; i < 1_000_000; i += 1) if (!seen.add(OP(i))) again += 1;
-    assert.equal(again, 1_000_000);
-    assert.equal(seen.has(OP(1_000_001)), false);
+    for (let i = 0; i < names; i += 1) if (seen.add(OP(i))) reportedNew += 1;
+    assert.equal(reportedNew, names);
+    assert.equal(seen.size, names);
     assert.equal(seen.full, false);
+    assert.equal(seen.dropped, 0);
+    let lost = 0;
+    for (let i = 0; i < names; i += 1) if (!seen.has(OP(i))) lost += 1;
+    assert.equal(lost, 0, 'every name added is found');
+    let again = 0;
+    for (let i = 0; i < names; i += 97) if (!seen.add(OP(i))) again += 1;
+    assert.equal(again, Math.ceil(names / 97), 'a name added again (every 97th tried) is a duplicate');
+    let falsePositives = 0;
+    for (let i = names; i < names + 500_000; i += 1) if (seen.has(OP(i))) falsePositives += 1;
+    assert.equal(falsePositives, 0, 'no name never added is found');
+    assert.equal(seen.size, names);
   });
 
   test('reports a duplicate once it has been added, and tells names apart that differ in one character', () => {

@@ -230,4 +230,21 @@ describe('lro-cancel emulator', () => {
     assert.equal(end.code, 0, end.stderr);
     assert.equal(end.timedOut, false);
   });
+
+  test('seeds no operation unless --ops asks for some, as startEmulator does', async () => {
+    const server = spawnCli(['emulator'], { timeoutMs: 15_000 });
+    let stdout = '';
+    server.child.stdout?.on('data', (text: string) => { stdout += text; });
+    try {
+      await waitFor(() => stdout.includes('\n'), 'the emulator ready line');
+      const { rest } = JSON.parse(stdout.split('\n')[0] as string) as { rest: string };
+      const listing = await (await fetch(`${rest}/v1/${PARENT}/operations?pageSize=1000`)).json() as { operations?: unknown[] };
+      assert.deepEqual(listing.operations ?? [], []);
+      assert.equal((await fetch(`${rest}/v1/${PARENT}/operations/op-000001`)).status, 404);
+    } finally {
+      server.child.kill('SIGINT');
+    }
+    const end = await server.done;
+    assert.equal(end.code, 0, end.stderr);
+  });
 });

@@ -23,7 +23,6 @@ for (const wire of WIRES) {
       const client = createCanceller({
         ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }),
         insecure: true,
-        env: {},
       });
       const before = emulator.stats().total;
       const results = await withClient(client, c => Promise.all(names.map(name => c.cancel(name, { verify: true }))));
@@ -45,7 +44,7 @@ describe('a caller deadline given as AbortSignal.timeout()', () => {
       const [name = ''] = emulator.createOperations({ count: 1 });
       for (const wire of WIRES) {
         const client = createCanceller({
-          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true,
         });
         const result = await withClient(client, c => c.cancel(name, { signal: AbortSignal.timeout(100) }));
         assert.equal(result.codeName, 'DEADLINE_EXCEEDED', `${wire}: ${errorOf(result)?.message ?? ''}`);
@@ -64,7 +63,7 @@ describe('per-call options are checked before anything is sent', () => {
       const [name = ''] = emulator.createOperations({ count: 1 });
       for (const wire of WIRES) {
         const client = createCanceller({
-          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true,
         });
         await withClient(client, async c => {
           await c.get(name); // a warm channel: the NaN deadline used to reach grpc-js and throw out of its timer
@@ -97,7 +96,7 @@ describe('close() is a hard stop', () => {
       try {
         const [slow = '', failing = '', later = ''] = emulator.createOperations({ count: 3 });
         const client = createCanceller({
-          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true,
           retry: { initialBackoffMs: 5000, maxBackoffMs: 5000 },
         });
         await client.get(slow); // connected
@@ -133,7 +132,7 @@ describe('deadlines keep time on a monotonic clock', () => {
       const [name = ''] = emulator.createOperations({ count: 1 });
       for (const wire of WIRES) {
         const client = createCanceller({
-          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true, env: {},
+          ...(wire === 'grpc' ? { grpcEndpoint: emulator.grpcAddress } : { restEndpoint: emulator.restUrl }), insecure: true,
           retry: { maxAttempts: 1 },
         });
         await withClient(client, async c => {

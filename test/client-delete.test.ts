@@ -56,7 +56,7 @@ describe('Canceller.delete against a server that accepts the delete and still se
   test('stays requested with a verifyError once the verify timeout passes', async () => {
     const recorder = await startRecorder();
     try {
-      const client = createCanceller({ grpcEndpoint: recorder.grpcEndpoint, transport: 'grpc', insecure: true, env: {} });
+      const client = createCanceller({ grpcEndpoint: recorder.grpcEndpoint, transport: 'grpc', insecure: true });
       await withClient(client, async c => {
         const result = await c.delete('projects/p/locations/l/operations/stays', { verify: true, verifyTimeoutMs: 300 });
         assert.equal(result.outcome, 'requested');

@@ -1,19 +1,49 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
 import type { Emulator } from '../src/emulator/index.js';
 import { Code, createCanceller } from '../src/index.js';
 import { startTestEmulator } from './helpers/emulator.js';
 import { cancelsReceived, closedPort, fallBackAndReturn, withClient } from './helpers/client.js';
 import { errorOf } from '../src/client/outcome.js';
-
+import { loadProtos } from '../src/protos.js';
 
 function autoClient(grpcEndpoint: string, emulator: Emulator, probeMs = 30_000) {
   return createCanceller({
-    grpcEndpoint, restEndpoint: emulator.restUrl, insecure: true, env: {}, grpcProbeIntervalMs: probeMs,
+    grpcEndpoint, restEndpoint: emulator.restUrl, insecure: true, grpcProbeIntervalMs: probeMs,
     retry: { initialBackoffMs: 10, maxBackoffMs: 20 },
   });
+}
+
+/** A gRPC server whose CancelOperation holds every call until `release()`; `received` settles at the first call. */
+interface HoldingServer {
+  readonly port: number;
+  readonly server: grpc.Server;
+  readonly received: Promise<void>;
+  calls(): number;
+  release(): void;
+}
+
+async function startHoldingServer(port = 0): Promise<HoldingServer> {
+  let calls = 0;
+  let release = (): void => undefined;
+  const released = new Promise<void>(resolve => { release = resolve; });
+  let onCall = (): void => undefined;
+  const received = new Promise<void>(resolve => { onCall = resolve; });
+  const server = new grpc.Server();
+  server.addService(loadProtos().OperationsClient.service as grpc.ServiceDefinition, {
+    CancelOperation: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      calls += 1;
+      onCall();
+      void released.then(() => callback(null, {}));
+    },
+  });
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
+  return { port: bound, server, received, calls: () => calls, release };
 }
 
 describe('auto transport', () => {
@@ -65,7 +95,7 @@ describe('auto transport', () => {
     const [name] = emulator.createOperations({ count: 1 });
     try {
       const client = createCanceller({
-        grpcEndpoint: `127.0.0.1:${(silent.address() as { port: number }).port}`, restEndpoint: emulator.restUrl, insecure: true, env: {},
+        grpcEndpoint: `127.0.0.1:${(silent.address() as { port: number }).port}`, restEndpoint: emulator.restUrl, insecure: true,
         retry: { attemptTimeoutMs: 500, initialBackoffMs: 10, maxBackoffMs: 20 },
       });
       await withClient(client, async c => {
@@ -135,5 +165,51 @@ describe('auto transport', () => {
       assert.equal(returned.transport, 'grpc');
       assert.equal(returned.outcome, 'requested');
     });
+  });
+
+  test('a slow gRPC success that lands after the fallback leaves the client on REST until its probe', async () => {
+    // Generous on purpose: every check between the fallback and the probe must run within it on a loaded machine.
+    const probeMs = 5000;
+    const slow = await startHoldingServer();
+    const client = autoClient(`127.0.0.1:${slow.port}`, emulator, probeMs);
+    let back: HoldingServer | undefined;
+    try {
+      const [held, fallingBack, afterSwitch, probe] = emulator.createOperations({ count: 4 }) as [string, string, string, string];
+      const slowCall = client.cancel(held);
+      await slow.received;
+      // The server goes away: GOAWAY on the held call's connection (that call may still finish), the port refuses
+      // new connections. The wait lets the client read the GOAWAY, so the next call needs a new connection (it passed
+      // with no wait at all three times out of three; 200 ms is margin for a loaded machine).
+      const shutdown = new Promise<void>(resolve => slow.server.tryShutdown(() => resolve()));
+      await delay(200);
+      const switchFrom = performance.now();
+      const fellBack = await client.cancel(fallingBack);
+      const switchBy = performance.now();
+      assert.equal(fellBack.outcome, 'requested', errorOf(fellBack)?.message);
+      assert.deepEqual(fellBack.attempts.map(a => [a.codeName, a.transport]), [['UNAVAILABLE', 'grpc'], ['OK', 'rest']],
+        'the gRPC attempt that did not reach a server is in the attempts');
+
+      slow.release();
+      const landed = await slowCall;
+      assert.equal(landed.outcome, 'requested', errorOf(landed)?.message);
+      assert.deepEqual(landed.attempts.map(a => [a.codeName, a.transport]), [['OK', 'grpc']]);
+      await shutdown;
+      assert.equal(client.currentTransport, 'rest', 'an answer to a call sent before the switch says nothing about gRPC now');
+      const onRest = await client.cancel(afterSwitch);
+      assert.deepEqual(onRest.attempts.map(a => [a.codeName, a.transport]), [['OK', 'rest']], 'no gRPC attempt before the probe');
+      assert.ok(performance.now() < switchFrom + probeMs, 'the checks above ran before the probe was due');
+
+      back = await startHoldingServer(slow.port);
+      back.release();
+      await delay(switchBy + probeMs + 50 - performance.now());
+      assert.equal(client.currentTransport, 'grpc', 'the probe is due');
+      const probed = await client.cancel(probe);
+      assert.deepEqual(probed.attempts.map(a => [a.codeName, a.transport]), [['OK', 'grpc']]);
+      assert.equal(slow.calls() + back.calls(), 2, 'gRPC saw the held call and the probe, nothing between');
+    } finally {
+      await client.close();
+      slow.server.forceShutdown();
+      back?.server.forceShutdown();
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator } from '../src/emulator/index.js';
+import { Code } from '../src/code.js';
+import { startEmulator, type EmulatorOptions } from '../src/emulator/index.js';
+import { MAX_CREATE_COUNT, MAX_SEED_OPS } from '../src/emulator/options.js';
+import { OperationsError } from '../src/errors.js';
 import { grpcError, plainGrpcClient, startTestEmulator, unary } from './helpers/emulator.js';
 
 describe('starting and closing the emulator', () => {
@@ -45,6 +48,51 @@ describe('starting and closing the emulator', () => {
     try {
       assert.throws(() => emulator.createOperations({ count: 1, parent: 'nope' }), /parent/);
       assert.throws(() => emulator.setFaults({ failRate: -1 }), /failRate/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test('every bad option is OperationsError INVALID_ARGUMENT naming the option and the value, never a RangeError', async () => {
+    const refused = (field: string, got: string) => (error: unknown): boolean => {
+      assert.ok(error instanceof OperationsError, `${field}: ${String(error)}`);
+      assert.ok(!(error instanceof RangeError));
+      assert.equal(error.code, Code.INVALID_ARGUMENT, error.message);
+      assert.ok(error.message.includes(field) && error.message.includes(`got ${got}`), error.message);
+      return true;
+    };
+    const cases: Array<[EmulatorOptions, string, string]> = [
+      [{ ops: -1 }, 'ops', '-1'],
+      [{ ops: 1.5 }, 'ops', '1.5'],
+      [{ ops: MAX_SEED_OPS + 1 }, 'ops', String(MAX_SEED_OPS + 1)],
+      [{ grpcPort: 70_000 }, 'grpcPort', '70000'],
+      [{ restPort: -1 }, 'restPort', '-1'],
+      [{ doneFraction: 1.5 }, 'doneFraction', '1.5'],
+      [{ uncancellableFraction: Number.NaN }, 'uncancellableFraction', 'NaN'],
+      [{ waitCapMs: Number.POSITIVE_INFINITY }, 'waitCapMs', 'Infinity'],
+      [{ durationMs: -1 }, 'durationMs', '-1'],
+      [{ seed: -1 }, 'seed', '-1'],
+      [{ latencyMs: 600_001 }, 'latencyMs', '600001'],
+      [{ failRate: 2 }, 'failRate', '2'],
+      [{ failCode: 'NOPE' as never }, 'failCode', '"NOPE"'],
+      [{ failMix: { UNAVAILABLE: 2 } }, 'failMix.UNAVAILABLE', '2'],
+      [{ failMethods: ['Nope' as never] }, 'failMethods', '["Nope"]'],
+      [{ failReason: 'NOPE' as never }, 'failReason', '"NOPE"'],
+      [{ quotaRetryInfo: 'yes' as never }, 'quotaRetryInfo', '"yes"'],
+      [{ requireAuth: 'yes' as never }, 'requireAuth', '"yes"'],
+      [{ unimplemented: 1 as never }, 'unimplemented', '1'],
+      [{ stateFile: '' }, 'stateFile', '""'],
+      [{ stateIntervalMs: 5 }, 'stateIntervalMs', '5'],
+    ];
+    for (const [options, field, got] of cases) await assert.rejects(startEmulator(options), refused(field, got));
+    const emulator = await startTestEmulator();
+    try {
+      assert.throws(() => emulator.setFaults({ failRate: -1 }), refused('failRate', '-1'));
+      assert.throws(() => emulator.setFaults({ unimplemented: 'yes' as never }), refused('unimplemented', '"yes"'));
+      assert.throws(() => emulator.createOperations({ count: MAX_CREATE_COUNT + 1 }), refused('count', String(MAX_CREATE_COUNT + 1)));
+      assert.throws(() => emulator.createOperations({ count: 1, doneFraction: 2 }), refused('doneFraction', '2'));
+      assert.throws(() => emulator.createOperations({ count: 1, parent: 'nope' }), (error: unknown) =>
+        error instanceof OperationsError && error.code === Code.INVALID_ARGUMENT && /parent name "nope"/.test(error.message));
     } finally {
       await emulator.close();
     }

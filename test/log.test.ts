@@ -79,7 +79,7 @@ describe('debug logging through google-logging-utils', () => {
     caught.length = 0;
     const port = await closedPort();
     await withEmulator({}, emulator => withClient(createCanceller({
-      grpcEndpoint: `127.0.0.1:${port}`, restEndpoint: emulator.restUrl, insecure: true, env: {}, grpcProbeIntervalMs: 200,
+      grpcEndpoint: `127.0.0.1:${port}`, restEndpoint: emulator.restUrl, insecure: true, grpcProbeIntervalMs: 200,
     }), async client => {
       const [fellBack, returned] = await fallBackAndReturn(client, emulator, port, 200);
       assert.deepEqual([fellBack.transport, returned.transport], ['rest', 'grpc']);
@@ -98,7 +98,7 @@ describe('debug logging through google-logging-utils', () => {
       emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE' });
       try {
         const run = cancelMany(names, {
-          client: { restEndpoint: emulator.restUrl, transport: 'rest', insecure: true, env: {}, retry: { maxAttempts: 1 } },
+          client: { restEndpoint: emulator.restUrl, transport: 'rest', insecure: true, retry: { maxAttempts: 1 } },
           concurrency: 16, passDelayMs: 50,
         });
         const reading = run.summary();
@@ -122,7 +122,7 @@ describe('debug logging through google-logging-utils', () => {
       const [name, other] = emulator.createOperations({ count: 2 });
       caught.length = 0;
       await withClient(createCanceller({
-        grpcEndpoint: emulator.grpcAddress, transport: 'grpc', insecure: true, env: {},
+        grpcEndpoint: emulator.grpcAddress, transport: 'grpc', insecure: true,
         retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 },
       }), async client => {
         assert.equal((await client.cancel(other as string)).outcome, 'requested');

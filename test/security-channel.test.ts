@@ -91,7 +91,7 @@ describe('plaintext and loopback channels never use a proxy', () => {
     const port = emulator.grpcAddress.split(':')[1] ?? '';
     for (const endpoint of [emulator.grpcAddress, `localhost:${port}`]) {
       await withProxyEnv(proxy.url, async () => {
-        const canceller = createCanceller({ grpcEndpoint: endpoint, transport: 'grpc', insecure: true, env: {}, retry: { maxAttempts: 1 } });
+        const canceller = createCanceller({ grpcEndpoint: endpoint, transport: 'grpc', insecure: true, retry: { maxAttempts: 1 } });
         try {
           const result = await canceller.cancel(name);
           assert.equal(result.outcome, 'requested', errorOf(result)?.message);
@@ -120,7 +120,7 @@ describe('plaintext and loopback channels never use a proxy', () => {
     try {
       await withProxyEnv(refusing.url, async () => {
         const canceller = createCanceller({
-          grpcEndpoint: 'operations.example.invalid:443', transport: 'grpc', env: {},
+          grpcEndpoint: 'operations.example.invalid:443', transport: 'grpc',
           credentials: { getRequestHeaders: async () => ({ authorization: 'Bearer not-sent-anywhere-1234' }) },
           retry: { maxAttempts: 1, totalTimeoutMs: 5000 },
         });
@@ -166,7 +166,7 @@ describe('the gRPC channel takes no orders from DNS and no message past 4 MiB', 
     dns.setServers([fakeDns.address]);
     dns.promises.setServers([fakeDns.address]);
     const server = await startGetServer(callback => callback({ code: grpc.status.NOT_FOUND, details: 'no such operation' }));
-    const canceller = createCanceller({ grpcEndpoint: `localhost:${server.port}`, transport: 'grpc', insecure: true, env: {}, retry: { maxAttempts: 1 } });
+    const canceller = createCanceller({ grpcEndpoint: `localhost:${server.port}`, transport: 'grpc', insecure: true, retry: { maxAttempts: 1 } });
     try {
       for (let i = 0; i < 3; i++) {
         await assert.rejects(canceller.get(NAME), (error: unknown) => error instanceof OperationsError && error.code === Code.NOT_FOUND);
@@ -185,7 +185,7 @@ describe('the gRPC channel takes no orders from DNS and no message past 4 MiB', 
     const huge = `projects/p/locations/l/operations/${'a'.repeat(5 * 1024 * 1024)}`;
     for (const compression of [0, 2]) { // none, gzip
       const server = await startGetServer(callback => callback(null, { name: huge, done: false }), { 'grpc.default_compression_algorithm': compression });
-      const canceller = createCanceller({ grpcEndpoint: `127.0.0.1:${server.port}`, transport: 'grpc', insecure: true, env: {}, retry: { maxAttempts: 1 } });
+      const canceller = createCanceller({ grpcEndpoint: `127.0.0.1:${server.port}`, transport: 'grpc', insecure: true, retry: { maxAttempts: 1 } });
       try {
         await assert.rejects(canceller.get(NAME), (error: unknown) => {
           assert.ok(error instanceof OperationsError, String(error));
@@ -205,7 +205,7 @@ describe('loopback by what the host is, not by what a resolver says', () => {
   test('loopback IP literals in any spelling and the name localhost are loopback; names under .localhost are not', () => {
     const plaintextAllowed = (host: string): boolean => {
       try {
-        return resolveCancellerOptions({ grpcEndpoint: `${host}:7000`, insecure: true, env: {} }).insecure;
+        return resolveCancellerOptions({ grpcEndpoint: `${host}:7000`, insecure: true }).insecure;
       } catch {
         return false;
       }
@@ -219,9 +219,9 @@ describe('loopback by what the host is, not by what a resolver says', () => {
   });
 
   test('insecure to a name under .localhost is refused without allowInsecureRemote, by the library and by the CLI', async () => {
-    assert.throws(() => resolveCancellerOptions({ grpcEndpoint: 'evil.localhost:7000', insecure: true, env: {} }), /allowInsecureRemote/);
-    assert.throws(() => resolveCancellerOptions({ env: { LRO_CANCEL_EMULATOR_HOST: 'evil.localhost:7000' } }), /allowInsecureRemote/);
-    assert.throws(() => resolveCancellerOptions({ restEndpoint: 'http://evil.localhost:7000', insecure: true, env: {} }), /allowInsecureRemote/);
+    assert.throws(() => resolveCancellerOptions({ grpcEndpoint: 'evil.localhost:7000', insecure: true }), /allowInsecureRemote/);
+    assert.throws(() => resolveCancellerOptions({}, { LRO_CANCEL_EMULATOR_HOST: 'evil.localhost:7000' }), /allowInsecureRemote/);
+    assert.throws(() => resolveCancellerOptions({ restEndpoint: 'http://evil.localhost:7000', insecure: true }), /allowInsecureRemote/);
     const run = await runCli(['cancel', NAME, '--insecure', '--endpoint', 'evil.localhost:7000', '--transport', 'grpc']);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /evil\.localhost:7000 is not loopback/);

@@ -52,7 +52,7 @@ describe('names that could change a REST path never reach the wire', () => {
 
   test('the library sends nothing for them, on either wire, and reports each as invalid', async () => {
     for (const transport of ['rest', 'grpc', 'auto'] as const) {
-      const canceller = createCanceller({ grpcEndpoint: emulator.grpcAddress, restEndpoint: emulator.restUrl, transport, insecure: true, env: {} });
+      const canceller = createCanceller({ grpcEndpoint: emulator.grpcAddress, restEndpoint: emulator.restUrl, transport, insecure: true });
       try {
         emulator.resetStats();
         for (const name of HOSTILE) {

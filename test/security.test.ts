@@ -112,7 +112,7 @@ describe('credentials never appear in what a call returns', () => {
   for (const [label, token, secrets] of [['a Google token', TOKEN, [SECRET]], ['another bearer token', OTHER_SECRET, [OTHER_SECRET]]] as const) {
     test(`${label} echoed by a REST server in its message, details, headers and error page is never shown`, async () => {
       const canceller = createCanceller({
-        restEndpoint: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, transport: 'rest', insecure: true, env: {},
+        restEndpoint: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, transport: 'rest', insecure: true,
         credentials: { getRequestHeaders: async () => ({ authorization: `Bearer ${token}` }) }, retry: { maxAttempts: 1 },
       });
       try {
@@ -131,7 +131,7 @@ describe('credentials never appear in what a call returns', () => {
 
     test(`${label} echoed by a gRPC server in its status message and grpc-status-details-bin is never shown`, async () => {
       const canceller = createCanceller({
-        grpcEndpoint: `127.0.0.1:${grpcPort}`, transport: 'grpc', insecure: true, env: {},
+        grpcEndpoint: `127.0.0.1:${grpcPort}`, transport: 'grpc', insecure: true,
         credentials: { getRequestHeaders: async () => ({ authorization: `Bearer ${token}` }) }, retry: { maxAttempts: 1 },
       });
       try {
@@ -159,7 +159,7 @@ describe('credentials never appear in what a call returns', () => {
       for (const failure of failures) {
         const canceller = createCanceller({
           restEndpoint: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, grpcEndpoint: `127.0.0.1:${grpcPort}`, transport, insecure: true,
-          env: {}, credentials: { getRequestHeaders: () => Promise.reject(failure) }, retry: { maxAttempts: 1 },
+          credentials: { getRequestHeaders: () => Promise.reject(failure) }, retry: { maxAttempts: 1 },
         });
         try {
           const result = await canceller.cancel(NAME);
@@ -226,7 +226,7 @@ describe('a credential value that no transport can send', () => {
         : wire === 'plaintext gRPC'
           ? { grpcEndpoint: `127.0.0.1:${ports.plain}`, transport: 'grpc' as const, insecure: true }
           : { grpcEndpoint: `127.0.0.1:${ports.tls}`, transport: 'grpc' as const, caCertificate: cert as Buffer };
-      const canceller = createCanceller({ ...endpoint, env: {}, credentials: { getRequestHeaders: async () => ({ authorization: BROKEN }) }, retry: { maxAttempts: 1 } });
+      const canceller = createCanceller({ ...endpoint, credentials: { getRequestHeaders: async () => ({ authorization: BROKEN }) }, retry: { maxAttempts: 1 } });
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
       process.on('unhandledRejection', onUnhandled);
@@ -253,18 +253,18 @@ describe('plaintext only to loopback unless asked for', () => {
 
   test('the library refuses insecure to a non-loopback host, naming it and the way out, and allows it when asked', () => {
     for (const endpoint of remote) {
-      assert.throws(() => resolveCancellerOptions({ grpcEndpoint: endpoint, insecure: true, env: {} }), (error: unknown) => {
+      assert.throws(() => resolveCancellerOptions({ grpcEndpoint: endpoint, insecure: true }), (error: unknown) => {
         assert.ok(error instanceof OperationsError && error.code === Code.INVALID_ARGUMENT);
         assert.match(error.message, /allowInsecureRemote/);
         assert.ok(error.message.includes(endpoint), error.message);
         return true;
       });
-      assert.equal(resolveCancellerOptions({ grpcEndpoint: endpoint, insecure: true, allowInsecureRemote: true, env: {} }).insecure, true);
+      assert.equal(resolveCancellerOptions({ grpcEndpoint: endpoint, insecure: true, allowInsecureRemote: true }).insecure, true);
     }
-    assert.throws(() => resolveCancellerOptions({ env: { LRO_CANCEL_EMULATOR_HOST: '10.0.0.5:7000' } }), /allowInsecureRemote/);
-    assert.throws(() => resolveCancellerOptions({ restEndpoint: 'http://10.0.0.5:80', env: {} }), /plain http: credentials would travel in clear text/);
+    assert.throws(() => resolveCancellerOptions({}, { LRO_CANCEL_EMULATOR_HOST: '10.0.0.5:7000' }), /allowInsecureRemote/);
+    assert.throws(() => resolveCancellerOptions({ restEndpoint: 'http://10.0.0.5:80' }), /plain http: credentials would travel in clear text/);
     for (const loopback of ['127.0.0.1:1', 'localhost:1', '[::1]:1', '127.9.9.9:1']) {
-      assert.equal(resolveCancellerOptions({ grpcEndpoint: loopback, insecure: true, env: {} }).insecure, true, loopback);
+      assert.equal(resolveCancellerOptions({ grpcEndpoint: loopback, insecure: true }).insecure, true, loopback);
     }
   });
 

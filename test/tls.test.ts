@@ -78,7 +78,7 @@ describe('TLS to a server with a self-signed certificate', { skip: available ? f
     const endpoint = transport === 'rest'
       ? { restEndpoint: `https://127.0.0.1:${(https.address() as AddressInfo).port}` }
       : { grpcEndpoint: `127.0.0.1:${grpcPort}` };
-    return createCanceller({ ...endpoint, transport, env: {}, credentials, retry: RETRY, ...options });
+    return createCanceller({ ...endpoint, transport, credentials, retry: RETRY, ...options });
   }
 
   for (const transport of ['rest', 'grpc'] as const) {
@@ -152,7 +152,7 @@ describe('TLS to a plaintext port', () => {
     const credentials = { getRequestHeaders: async () => ({ authorization: 'Bearer any' }) };
     try {
       for (const [transport, endpoint] of [['grpc', { grpcEndpoint: emulator.grpcAddress }], ['rest', { restEndpoint: emulator.restUrl.replace('http:', 'https:') }]] as const) {
-        const canceller = createCanceller({ ...endpoint, transport, credentials, env: {} });
+        const canceller = createCanceller({ ...endpoint, transport, credentials });
         try {
           await canceller.cancel('projects/p/locations/l/operations/warm-up'); // loads undici, makes the channel
           const result = await canceller.cancel('projects/p/locations/l/operations/timed');

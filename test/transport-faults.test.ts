@@ -44,11 +44,11 @@ function tracked<T extends HttpServer | Http2Server | TcpServer>(server: T, sock
 }
 
 function restClient(port: number, options: CancellerOptions = {}): Canceller {
-  return createCanceller({ restEndpoint: `http://127.0.0.1:${port}`, transport: 'rest', insecure: true, env: {}, retry: RETRY, ...options });
+  return createCanceller({ restEndpoint: `http://127.0.0.1:${port}`, transport: 'rest', insecure: true, retry: RETRY, ...options });
 }
 
 function grpcClient(port: number): Canceller {
-  return createCanceller({ grpcEndpoint: `127.0.0.1:${port}`, transport: 'grpc', insecure: true, env: {}, retry: RETRY });
+  return createCanceller({ grpcEndpoint: `127.0.0.1:${port}`, transport: 'grpc', insecure: true, retry: RETRY });
 }
 
 /** Runs a get that must fail; returns its error and how long it took. */
@@ -301,7 +301,7 @@ describe('gRPC against servers that misbehave', () => {
   test('a server shutting down mid-call, or cutting the connection under other calls, is UNAVAILABLE (never CANCELLED or INTERNAL)', async () => {
     const emulator = await startTestEmulator();
     const names = emulator.createOperations({ count: 6 });
-    const client = createCanceller({ grpcEndpoint: emulator.grpcAddress, transport: 'grpc', insecure: true, env: {}, retry: { maxAttempts: 1 } });
+    const client = createCanceller({ grpcEndpoint: emulator.grpcAddress, transport: 'grpc', insecure: true, retry: { maxAttempts: 1 } });
     try {
       await client.get(names[0] as string);
       const slow = { headers: { 'x-emulator-delay-ms': '2000' } };

@@ -47,7 +47,10 @@ export interface CancelManySummary {
   readonly systemic: { readonly code: number; readonly codeName: string; readonly message: string } | null;
   /** True when the time bound ended names that kept meeting a degraded service. */
   readonly gaveUp: boolean;
-  /** True when the duplicate filter was full: later duplicates may have been sent twice (harmless). */
+  /**
+   * True when a name filter was full (100 million names: the input's, or those the journal holds as final or
+   * accepted): later duplicates, and names final in the journal, may have been sent again (harmless).
+   */
   readonly dedupeFull: boolean;
   /** The journal, and the run that began it when that was another input's. */
   readonly journal: { readonly path: string; readonly otherRun: string | null } | null;

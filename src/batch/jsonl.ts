@@ -32,7 +32,8 @@ const MAX_PENDING_RECORDS = 4096;
  * spill file of names deferred to a later pass. Records appended in one event-loop tick go to the file in one `write` at the start of
  * the next (setImmediate), so the file keeps up with the batch at a syscall per tick rather than per record, and a
  * SIGKILL loses at most the records of the tick it lands in: a record is in the kernel's page cache, safe from a
- * crash of this process, one tick after `append`. `close()` also fsyncs, so a finished run survives a power cut.
+ * crash of this process, one tick after `append`. With `syncIntervalMs` (the journal's: 1 s) what was written is
+ * fdatasynced within that interval, so a power cut loses at most that much; `close()` fsyncs too.
  * Records still pending when the process exits (process.exit, an uncaught exception) are written by an exit hook.
  *
  * Reopening a file whose last line was cut off by a crash starts the next record on a fresh line, so the fragment

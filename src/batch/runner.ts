@@ -64,7 +64,8 @@ export interface BatchOptions {
    */
   readonly onStart?: ((live: () => BatchSummary) => void) | undefined;
   /**
-   * Takes every name's record as it is written (journal and output), with the call's result when this run has one.
+   * Takes every name's record as it is queued for the journal and output (in the file one event-loop turn later),
+   * with the call's result when this run has one.
    * The batch waits for a promise it returns before that worker takes another name: a consumer that stops reading
    * stops new calls (backpressure).
    */
@@ -98,6 +99,7 @@ export interface BatchSummary {
   readonly notFinal: number;
   /** True when the time bound ended names that kept meeting a degraded service. */
   readonly gaveUp: boolean;
+  /** True when a set of names (the input's, the journal's final or accepted ones) was full and dropped one. */
   readonly dedupeFull: boolean;
   /** Times the batch paused for an outage or a quota. */
   readonly pauses: number;
@@ -324,7 +326,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     systemic,
     notFinal,
     gaveUp,
-    dedupeFull: seen.full,
+    // The journal's sets can fill while the input's does not: a journal shared by many inputs.
+    dedupeFull: seen.full || journal?.final.full === true || journal?.accepted.full === true,
     pauses: flow.pauses,
     passes,
     journal: journal === undefined ? undefined : { otherDefinition: journal.otherDefinition, counts: journal.counts },

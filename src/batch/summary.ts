@@ -42,7 +42,7 @@ export function formatSummary(summary: CancelManySummary, context: SummaryContex
   if (summary.unfinished > 0 || summary.stopped === 'signal' || summary.stopped === 'consumer') {
     lines.push(`  unfinished: ${summary.unfinished} names read but not recorded, and the input after them: ${context.journal === undefined ? 'run with --journal FILE so that a rerun resumes' : `rerun the same command with --journal ${context.journal}; names already final are not sent again`}`);
   }
-  if (summary.dedupeFull) lines.push('  note:       the duplicate filter is full; later duplicates may be sent twice (harmless)');
+  if (summary.dedupeFull) lines.push('  note:       a name filter is full (100 million names): later duplicates and names final in the journal may be sent again (harmless)');
   return lines.join('\n');
 }
 

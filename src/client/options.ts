@@ -65,8 +65,6 @@ export interface CancellerOptions {
   readonly verifyTimeoutMs?: number;
   /** PEM root certificates for TLS to a private endpoint; without it only the system roots are trusted. */
   readonly caCertificate?: string | Uint8Array;
-  /** Environment to read the emulator variables from. @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ResolvedCancellerOptions {
@@ -90,9 +88,13 @@ export interface ResolvedCancellerOptions {
 export const DEFAULT_GRPC_ENDPOINT = 'cloudaicompanion.googleapis.com:443';
 export const DEFAULT_REST_ENDPOINT = 'https://cloudaicompanion.googleapis.com';
 
-/** Fills every default once and validates every value, naming the option and the value received when one is wrong. */
-export function resolveCancellerOptions(options: CancellerOptions = {}): ResolvedCancellerOptions {
-  const env = options.env ?? process.env;
+/**
+ * Fills every default once and validates every value, naming the option and the value received when one is wrong.
+ * `env` is where the emulator variables are read: the process's for a client, a test's own for the rule's tests.
+ */
+export function resolveCancellerOptions(
+  options: CancellerOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedCancellerOptions {
   const emulatorHost = env['LRO_CANCEL_EMULATOR_HOST'] || undefined;
   const emulatorRest = env['LRO_CANCEL_EMULATOR_REST'] || undefined;
   const useEmulator = emulatorHost !== undefined && options.grpcEndpoint === undefined && options.restEndpoint === undefined;

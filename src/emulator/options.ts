@@ -148,7 +148,10 @@ export const MAX_SEED_OPS = 20_000_000;
 
 /** A bad option is the project's one error, INVALID_ARGUMENT, naming the option, what was expected and what came. */
 function check(ok: boolean, field: string, value: unknown, expected: string): void {
-  if (!ok) throw new OperationsError(Code.INVALID_ARGUMENT, `emulator option ${field}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
+  if (ok) return;
+  // JSON would show NaN and Infinity as null.
+  const got = typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+  throw new OperationsError(Code.INVALID_ARGUMENT, `emulator option ${field}: expected ${expected}, got ${got}`);
 }
 
 export function checkFraction(field: string, value: number): number {
@@ -211,7 +214,7 @@ export function resolveFaults(update: FaultSettings, current?: ResolvedFaults): 
     quotaRps: checkInteger('quotaRps', update.quotaRps ?? current?.quotaRps ?? 0, 0, 1e9),
     quotaRetryInfo: checkBoolean('quotaRetryInfo', update.quotaRetryInfo ?? current?.quotaRetryInfo ?? true),
     quotaLimitInfo: checkBoolean('quotaLimitInfo', update.quotaLimitInfo ?? current?.quotaLimitInfo ?? true),
-    unimplemented: update.unimplemented ?? current?.unimplemented ?? false,
+    unimplemented: checkBoolean('unimplemented', update.unimplemented ?? current?.unimplemented ?? false),
     failReason: update.failReason === undefined ? current?.failReason
       : update.failReason === null ? undefined : checkFailReason('failReason', update.failReason),
   };
@@ -243,7 +246,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     doneFraction: checkFraction('doneFraction', options.doneFraction ?? 0),
     durationMs: checkInteger('durationMs', options.durationMs ?? 600_000, 0, Number.MAX_SAFE_INTEGER),
     uncancellableFraction: checkFraction('uncancellableFraction', options.uncancellableFraction ?? 0),
-    requireAuth: options.requireAuth ?? false,
+    requireAuth: checkBoolean('requireAuth', options.requireAuth ?? false),
     tokens: resolveTokens(options.tokens),
     seed: checkInteger('seed', options.seed ?? Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1),
     waitCapMs: checkInteger('waitCapMs', options.waitCapMs ?? 30_000, 0, MAX_DELAY_MS),

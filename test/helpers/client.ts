@@ -14,7 +14,6 @@ export function clientFor(emulator: Emulator, transport: WireName | 'auto', opti
     restEndpoint: emulator.restUrl,
     transport,
     insecure: true,
-    env: {},
     ...options,
     retry: { initialBackoffMs: 10, maxBackoffMs: 50, ...options.retry },
   });
