@@ -110,7 +110,7 @@ describe('lro-cancel batch on a systemic failure', () => {
         assert.equal(run.timedOut, false, 'the command exits');
         assert.equal(run.code, 3, run.stderr);
         assert.ok(calls - before <= 100, `${calls - before} calls made`);
-        assert.match(run.stderr, /Is this the right API host\? Check --endpoint and --rest-endpoint/);
+        assert.match(run.stderr, /the endpoint answered 404 without a Google API error: .*Is this the right API host\? Check --endpoint and --rest-endpoint/);
         assert.ok(readJsonLines(output).every(r => !FINAL.has(String(r['outcome']))), 'no wrong-host 404 became not_found');
       });
     }

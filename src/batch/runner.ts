@@ -302,7 +302,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     verifier = new ListingVerifier();
     try {
       if (!stop.signal.aborted) {
-        const figures = await waiting.sweep(canceller, { gate: flow, signal: stop.signal });
+        const figures = await waiting.sweep(canceller, { gate: flow, signal: stop.signal, giveUpAt: runGiveUpAt, onAnswer: () => { answeredAtMs = now(); } });
         stats.listPages += figures.pages;
         stats.verifiedByListing += figures.settled;
       }

@@ -33,9 +33,9 @@ export function systemicFailureOf(result: CancelResult, verify: boolean): System
     case Code.PERMISSION_DENIED:
       return failure(`permission denied: ${error.hint ?? `${permissionHint(`cloudaicompanion.operations.cancel${verify ? ' and cloudaicompanion.operations.get' : ''}`, undefined)}, and a token with the https://www.googleapis.com/auth/cloud-platform scope`}`);
     case Code.UNIMPLEMENTED:
-      return failure(notTheApi(error) ? wrongHost() : 'the server does not implement CancelOperation for these operations (UNIMPLEMENTED): cancellation is not supported here, or this is not the right API host');
+      return failure(notTheApi(error) ? wrongHost(error) : 'the server does not implement CancelOperation for these operations (UNIMPLEMENTED): cancellation is not supported here, or this is not the right API host');
     case Code.NOT_FOUND:
-      return notTheApi(error) ? failure(wrongHost()) : undefined;
+      return notTheApi(error) ? failure(wrongHost(error)) : undefined;
     default:
       // Nothing that speaks the API answered, so there is no server's word to quote: the hint is the whole story.
       return notTheApi(error) && error.hint !== undefined && !SAYS_NOTHING.has(error.code)
@@ -47,8 +47,11 @@ function notTheApi(error: OperationsError): boolean {
   return error.reachedServer === false;
 }
 
-function wrongHost(): string {
-  return 'the endpoint answered 404 without a Google API error: it does not serve google.longrunning.Operations. Is this the right API host? Check --endpoint and --rest-endpoint';
+function wrongHost(error: OperationsError): string {
+  // Over gRPC the code stands for the HTTP status grpc-js saw (404 becomes UNIMPLEMENTED), which only its text keeps.
+  const seen = error.transport === 'grpc' ? /Received HTTP status code (\d+)/.exec(error.rawMessage)?.[1] : error.httpStatus;
+  const status = seen === undefined ? '' : ` ${seen}`;
+  return `the endpoint answered${status} without a Google API error: it does not serve google.longrunning.Operations. Is this the right API host? Check --endpoint and --rest-endpoint`;
 }
 
 /**

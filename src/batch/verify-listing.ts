@@ -1,4 +1,5 @@
 import type { BatchCallOptions, Canceller, ListOptions } from '../client/canceller.js';
+import { now } from '../policy/deadline.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import { isAborted } from '../policy/signals.js';
@@ -18,6 +19,14 @@ const MAX_PAGE_FAILURES = 5;
 const TRANSIENT: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED]);
 /** Parents remembered for listing; names of parents past this are read one by one. */
 const MAX_PARENTS = 10_000;
+
+export interface SweepOptions extends BatchCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** The run's give-up bound, on the library's clock: read again before each page. */
+  readonly giveUpAt: () => number;
+  /** A page came back: the service answers. */
+  readonly onAnswer: () => void;
+}
 
 /** How a name's verification ended in a sweep: seen done by the listing, or left to GetOperation. */
 export type Settled = 'cancelled' | 'completed' | undefined;
@@ -65,11 +74,15 @@ export class ListingVerifier {
     await this.#waiting.add(record);
   }
 
-  /** Lists each parent worth listing and remembers what it showed of the waiting names. */
-  async sweep(canceller: Canceller, options: BatchCallOptions & { readonly signal?: AbortSignal | undefined }): Promise<SweepFigures> {
+  /**
+   * Lists each parent worth listing and remembers what it showed of the waiting names. `giveUpAt` (the run's bound,
+   * which each page that comes back moves on through `onAnswer`) ends a sweep that meets nothing but a degraded
+   * service: the names left go to GetOperation, which gives them up at once.
+   */
+  async sweep(canceller: Canceller, options: SweepOptions): Promise<SweepFigures> {
     const figures: SweepFigures = { settled: 0, pages: 0 };
     for (const [parent, count] of this.#parents) {
-      if (count < MIN_NAMES_TO_LIST || options.signal?.aborted === true) continue;
+      if (count < MIN_NAMES_TO_LIST || options.signal?.aborted === true || now() >= options.giveUpAt()) continue;
       let filter: string | undefined = 'done=true';
       let pageToken: string | undefined;
       // Failures are counted since the last page that came back: a listing that moves on is never given up.
@@ -88,7 +101,7 @@ export class ListingVerifier {
           // A page that kept meeting a degraded service past its own retries is asked again from where the listing
           // was, a few times; anything else leaves the parent's names to GetOperation (with its own retries and passes).
           failures += 1;
-          if (!TRANSIENT.has(code) || failures > MAX_PAGE_FAILURES || isAborted(options.signal)) break;
+          if (!TRANSIENT.has(code) || failures > MAX_PAGE_FAILURES || isAborted(options.signal) || now() >= options.giveUpAt()) break;
         }
       }
     }
@@ -108,13 +121,14 @@ export class ListingVerifier {
   }
 
   /** Lists `parent` from `pageToken` on, telling `onPage` where the next page starts after each one it weighed. */
-  async #listParent(canceller: Canceller, parent: string, options: BatchCallOptions & { readonly signal?: AbortSignal | undefined },
+  async #listParent(canceller: Canceller, parent: string, options: SweepOptions,
     figures: SweepFigures, filter: string | undefined, pageToken: string | undefined, onPage: (next: string) => void): Promise<void> {
     // timeoutMs covers a whole listing; a sweep reads as many pages as keep settling names, each page bounded by the
-    // retry policy's attempts, so it has no total deadline (an endless listing is stopped by listPages itself).
+    // retry policy's attempts, so its only total deadline is the run's give-up bound (an endless listing is stopped
+    // by listPages itself).
     const listOptions: ListOptions & BatchCallOptions = {
       pageSize: LIST_PAGE_SIZE,
-      timeoutMs: Infinity,
+      timeoutMs: Math.max(1, options.giveUpAt() - now()),
       ...(pageToken === undefined ? {} : { pageToken }),
       ...(filter === undefined ? {} : { filter }),
       ...(options.gate === undefined ? {} : { gate: options.gate }),
@@ -122,6 +136,7 @@ export class ListingVerifier {
     };
     for await (const page of canceller.listPages(parent, listOptions)) {
       figures.pages += 1;
+      options.onAnswer();
       let settled = 0;
       for (const operation of page.operations) {
         if (!operation.done || !this.#keys.has(operation.name)) continue;
