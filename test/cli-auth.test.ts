@@ -153,6 +153,26 @@ describe('lro-cancel with credentials from its flags', { concurrency: true }, ()
     assert.match(runs[1]?.stderr ?? '', /--key-file ".*broken.json" is not JSON; expected a service account key file/);
     for (const run of runs) assert.ok(!/secret|refresh|MII/.test(run.stderr), run.stderr);
   });
+
+  test('--key-file whose private_key is not a PEM private key is bad usage before anything is sent, never showing the key', async () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const keys = {
+      garbled: '-----BEGIN PRIVATE KEY-----\nMIIsecretGarbledBody\n-----END PRIVATE KEY-----\n',
+      bare: 'secret-not-a-pem-at-all',
+      public: publicKey.export({ type: 'spki', format: 'pem' }),
+    };
+    const paths = Object.entries(keys).map(([kind, privateKey]) => file(`${kind}-key.json`, JSON.stringify({
+      type: 'service_account', client_email: 'canceller@p.iam.gserviceaccount.com', private_key: privateKey,
+    })));
+    const name = 'projects/demo/locations/global/operations/key-never-sent';
+    const runs = await Promise.all(paths.map(path => runCli(['cancel', name, '--key-file', path], { emulator })));
+    for (const [i, run] of runs.entries()) {
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr, `lro-cancel: --key-file ${JSON.stringify(paths[i])}: its private_key is not a PEM private key\n`);
+      assert.equal(run.stdout, '');
+    }
+    assert.equal(emulator.stats().cancels.byName.has(name), false, 'nothing reached the emulator');
+  });
 });
 
 describe('lro-cancel --key-file', () => {

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { AuthClient } from 'google-auth-library';
 import { Code } from '../code.js';
@@ -109,6 +110,13 @@ function parseServiceAccountKey(text: string, where: string): ServiceAccountKey 
   }
   for (const field of ['client_email', 'private_key'] as const) {
     if (typeof key[field] !== 'string' || key[field] === '') throw usage(`${where} has no ${field}; expected a service account key file`);
+  }
+  // Checked now, not when the first request is signed: a key OpenSSL cannot read would otherwise surface as
+  // UNAUTHENTICATED after the command started, in OpenSSL's words. The reason is not shown: it may quote the key.
+  try {
+    createPrivateKey(key['private_key'] as string);
+  } catch {
+    throw usage(`${where}: its private_key is not a PEM private key`);
   }
   return key as unknown as ServiceAccountKey;
 }
