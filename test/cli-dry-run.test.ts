@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/index.js';
@@ -39,6 +41,33 @@ describe('lro-cancel batch --dry-run', { concurrency: true }, () => {
     assert.match(run.stderr, new RegExp(`lro-cancel: dry run: 3 operations would be cancelled from ${input} \\(1 final in the journal skipped, 1 invalid, 1 duplicate\\); nothing was sent\\n$`));
     assert.equal(cancelsOf(emulator, [b, c, d]), 0);
     assert.equal(readFileSync(journal, 'utf8'), journalBefore, 'the journal is unchanged');
+  });
+
+  test('of a file needs no credentials: with none to be found it looks for none, prints the names and exits 0', async () => {
+    // Where Application Default Credentials would look: no file, no gcloud folder, and a metadata server that counts
+    // the connections made to it and drops them (a real lookup would end "no credentials found", exit 3).
+    let lookups = 0;
+    const metadata = createServer(req => { lookups += 1; req.socket.destroy(); });
+    await new Promise<void>(resolve => metadata.listen(0, '127.0.0.1', resolve));
+    try {
+      const home = mkdtempSync(join(dir, 'no-credentials-'));
+      const input = join(dir, 'no-credentials.txt');
+      const names = ['a', 'b'].map(id => `projects/p/locations/l/operations/${id}`);
+      writeFileSync(input, names.join('\n'));
+      const run = await runCli(['batch', '--input', input, '--dry-run'], {
+        env: {
+          HOME: home, CLOUDSDK_CONFIG: home, GOOGLE_APPLICATION_CREDENTIALS: undefined, METADATA_SERVER_DETECTION: undefined,
+          GCE_METADATA_HOST: `127.0.0.1:${(metadata.address() as AddressInfo).port}`,
+        },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, `${names.join('\n')}\n`);
+      assert.equal(run.stderr, `lro-cancel: dry run: 2 operations would be cancelled from ${input}; nothing was sent\n`);
+      assert.equal(lookups, 0, 'no credential lookup');
+    } finally {
+      metadata.closeAllConnections();
+      await new Promise(resolve => metadata.close(resolve));
+    }
   });
 
   test('of --from-list reads the listing with its filter and prints what matches, in the chosen format; no cancel is sent', async () => {

@@ -138,19 +138,19 @@ export async function runBatchCommand(flags: BatchFlags, signals: StopSignals): 
   const format = formatOf(flags);
   const parent = flags.fromList === undefined ? undefined : parentFrom(flags.fromList === true ? undefined : flags.fromList, flags, process.env, '--from-list');
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardCount);
+  const signal = signals.stop;
+  const readInputFile = (): AsyncIterable<InputLine> => readNameLines(flags.input === '-' || flags.input === undefined ? process.stdin : flags.input, { signal });
+  const dryRun = (lines: AsyncIterable<InputLine>, source: string): Promise<number> =>
+    runDryRun({ lines, shard, journal: flags.journal, verify: flags.verify === true, format, source });
+  // A dry run of a file (or stdin) sends nothing, so it needs no credentials and no client; only a listing does.
+  if (flags.dryRun === true && parent === undefined) return dryRun(readInputFile(), `from ${flags.input === '-' ? 'stdin' : flags.input ?? ''}`);
   // The batch's own client: the pool sized to the batch, backoff capped at 2 s (the flow control holds every call
   // back in an outage and slows them all under a quota, so the last names of a brownout do not wait out long backoffs).
   const canceller = await openCanceller(flags, options => batchClientOptions(options, flags.concurrency));
-  const signal = signals.stop;
-  const readInput = (): AsyncIterable<InputLine> => parent === undefined
-    ? readNameLines(flags.input === '-' || flags.input === undefined ? process.stdin : flags.input, { signal })
-    : listedNames(canceller, parent, flags.filter, signal);
+  const readInput = (): AsyncIterable<InputLine> => parent === undefined ? readInputFile() : listedNames(canceller, parent, flags.filter, signal);
   const scope = { parent: parent ?? '', filter: flags.filter, shard };
   try {
-    if (flags.dryRun === true) {
-      const source = parent === undefined ? `from ${flags.input === '-' ? 'stdin' : flags.input ?? ''}` : describeListing(scope);
-      return await runDryRun({ lines: readInput(), shard, journal: flags.journal, verify: flags.verify === true, format, source });
-    }
+    if (flags.dryRun === true) return await dryRun(readInput(), describeListing(scope));
     if (parent !== undefined && flags.quiet !== true && process.stdin.isTTY === true) {
       const { answer, total } = await confirmListing(canceller, scope, signal);
       if (answer === 'interrupted' || signal.aborted) return stoppedExitCode(signals.cause() ?? 'SIGINT');
