@@ -65,9 +65,18 @@ describe('lro-cancel cancel, get and list against the emulator', { concurrency: 
     assert.deepEqual(lines.map(l => l['outcome']), ['requested', 'invalid']);
     assert.deepEqual(fields(lines[1], ['transport', 'attempts', 'code', 'codeName']), { transport: null, attempts: 0, code: 3, codeName: 'INVALID_ARGUMENT' });
     assert.match(String(lines[1]?.['message']), /expected projects\/\{project\}\/locations\/\{location\}\/operations\/\{operation\}/);
+    assert.equal(run.stderr, 'lro-cancel: invalid operation name "projects/demo/oops": 3 path segments instead of 6; expected projects/{project}/locations/{location}/operations/{operation}\n');
     const received = emulator.stats().cancels.byName;
     assert.equal(received.get(good as string)?.received, 1);
     assert.equal(received.has('projects/demo/oops'), false, 'the malformed name was never sent');
+  });
+
+  test('cancel in text prints a malformed name\'s line without the reason, which is said once on stderr', async () => {
+    const [good] = createNames(emulator, 1, 'mixed-text-');
+    const run = await runCli(['cancel', good as string, 'projects/demo/oops'], { emulator });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stdout, /^→ requested +\S+ \(grpc, 1 attempt, \d+ ms\)\n✗ invalid +projects\/demo\/oops \(not sent\)\n$/);
+    assert.equal(run.stderr, 'lro-cancel: invalid operation name "projects/demo/oops": 3 path segments instead of 6; expected projects/{project}/locations/{location}/operations/{operation}\n');
   });
 
   test('get prints the operation as a line or as JSON; an unknown name exits 1 and a malformed one exits 2', async () => {
@@ -201,6 +210,29 @@ describe('lro-cancel bad usage exits 2 and says which flag and what was expected
       assert.equal(run.stdout, '');
     });
   }
+
+  test('a malformed name or parent is said on stderr in every format, naming it and the form expected, as every usage error is', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['cancel', 'bad/name', '--format', 'json'], /^lro-cancel: invalid operation name "bad\/name": 2 path segments instead of 6; expected projects\/\{project\}\/locations\/\{location\}\/operations\/\{operation\}\n$/],
+      [['delete', 'bad/name'], /^lro-cancel: invalid operation name "bad\/name": 2 path segments instead of 6; expected projects\/\{project\}\/locations\/\{location\}\/operations\/\{operation\}\n$/],
+      [['delete', 'bad/name', '--format', 'value(name,outcome)'], /^lro-cancel: invalid operation name "bad\/name": 2 path segments instead of 6; expected projects\//],
+      [['get', 'bad/name', '--format', 'json'], /^lro-cancel: invalid operation name "bad\/name": 2 path segments instead of 6; expected projects\//],
+      [['wait', 'bad/name', '--format', 'yaml'], /^lro-cancel: bad\/name: invalid operation name "bad\/name": 2 path segments instead of 6; expected projects\//],
+      [['list', 'projects/p', '--format', 'json'], /^lro-cancel: invalid parent name "projects\/p": .*expected projects\/\{project\}\/locations\/\{location\}\n$/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(args, { emulator })));
+    for (const [i, run] of runs.entries()) {
+      const [args, message] = cases[i] as [string[], RegExp];
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message, args.join(' '));
+      assert.match(run.stderr, /^(lro-cancel: [^\n]+\n)+$/);
+    }
+    // The records on stdout stay what each format gives: the invalid result, or the error object.
+    assert.equal(jsonLines(runs[0]?.stdout ?? '')[0]?.['outcome'], 'invalid');
+    assert.equal(runs[1]?.stdout, '✗ invalid       bad/name (not sent)\n');
+    assert.equal(runs[2]?.stdout, 'bad/name\tinvalid\n');
+    assert.equal((jsonLines(runs[3]?.stdout ?? '')[0]?.['error'] as Record<string, unknown> | undefined)?.['codeName'], 'INVALID_ARGUMENT');
+  });
 
   test('--help and --version exit 0', async () => {
     const help = await runCli(['--help']);

@@ -23,13 +23,16 @@ const marks: Record<string, string> = {
   not_found: '?', unimplemented: '!', denied: '✗', invalid: '✗', error: '✗',
 };
 
-/** One short human line: outcome, name, and how it was served or why it failed. */
+/**
+ * One short human line: outcome, name, and how it was served or why it failed. Why a name is `invalid` is a usage
+ * error, said once on stderr (results.ts), not here too.
+ */
 export function resultLine(result: ShownResult): string {
   const how = result.transport === undefined
     ? 'not sent'
     : `${result.transport}, ${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}, ${Math.round(result.latencyMs)} ms`;
   const error = result.accepted ? result.verifyError : result.error;
-  const why = error === undefined ? '' : `: ${error.message}`;
+  const why = error === undefined || result.outcome === 'invalid' ? '' : `: ${error.message}`;
   return printable(`${marks[result.outcome] ?? ' '} ${result.outcome.padEnd(13)} ${result.name} (${how})${why}`);
 }
 

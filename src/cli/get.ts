@@ -1,11 +1,10 @@
-import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
 import type { ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { operationLine, shownOperation } from './format.js';
 import { expandOperationNames } from './names.js';
 import { formatOf, RecordWriter, type OutputFormat } from './output-format.js';
-import { CommandStop, errorLines, openCanceller } from './report.js';
+import { CommandStop, errorLines, isUsageError, openCanceller } from './report.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
 /** Columns of `--format table` for operations. */
@@ -25,15 +24,18 @@ export function operationWriter(format: OutputFormat): { write(operation: Parame
 
 /**
  * Prints a failed call: `--format json` users parse `{"error": {...}}` on stdout, everyone else reads the error and its
- * hint on stderr. Exit 2 for a call refused before anything was sent (bad usage), 3 for credentials that could not be
- * had, else 1.
+ * hint on stderr. Bad usage (a malformed name: nothing was sent) is on stderr in every format too, as every usage
+ * error is. Exit 2 for bad usage, 3 for credentials that could not be had, else 1.
  */
 export function reportCallError(caught: unknown, format: OutputFormat, name?: string): number {
   if (caught instanceof CommandStop) throw caught;
   const error = OperationsError.from(caught);
+  const usage = isUsageError(error);
   if (format.kind === 'json') process.stdout.write(`${JSON.stringify({ ...(name === undefined ? {} : { name }), error: error.toJSON() })}\n`);
-  else process.stderr.write(name === undefined ? errorLines(error) : errorLines(error).replace(/^lro-cancel: /, `lro-cancel: ${name}: `));
-  return error.code === Code.INVALID_ARGUMENT && error.transport === undefined ? ExitCode.USAGE : ExitCode.FAILURES;
+  if (format.kind !== 'json' || usage) {
+    process.stderr.write(name === undefined ? errorLines(error) : errorLines(error).replace(/^lro-cancel: /, `lro-cancel: ${name}: `));
+  }
+  return usage ? ExitCode.USAGE : ExitCode.FAILURES;
 }
 
 /** `lro-cancel get NAME`: one GetOperation with the retry policy. */

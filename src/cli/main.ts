@@ -21,14 +21,12 @@ async function run(action: (signals: StopSignals) => Promise<number>, drainTimeo
   try {
     process.exitCode = await action(signals);
   } catch (caught) {
-    const [{ OperationsError }, { Code }, { CommandStop, errorLines }] = await Promise.all([
-      import('../errors.js'), import('../code.js'), import('./report.js'),
-    ]);
+    const [{ OperationsError }, { CommandStop, errorLines, isUsageError }] = await Promise.all([import('../errors.js'), import('./report.js')]);
     const error = caught instanceof CommandStop ? caught.error : OperationsError.from(caught);
     process.stderr.write(errorLines(error));
     process.exitCode = signals.stop.aborted ? stoppedExitCode(signals.cause())
       : caught instanceof CommandStop ? caught.exitCode
-        : error.code === Code.INVALID_ARGUMENT && error.transport === undefined ? ExitCode.USAGE : ExitCode.FAILURES;
+        : isUsageError(error) ? ExitCode.USAGE : ExitCode.FAILURES;
   }
 }
 

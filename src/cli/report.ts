@@ -11,8 +11,13 @@ import { ExitCode } from './exit-codes.js';
  * knows the fix, `lro-cancel: hint: <what to do>`. Usage errors name the flag or argument and what was expected.
  */
 export function errorLines(error: OperationsError): string {
-  return `lro-cancel: ${error.code === Code.INVALID_ARGUMENT && error.transport === undefined ? error.rawMessage : error.message}\n`
+  return `lro-cancel: ${isUsageError(error) ? error.rawMessage : error.message}\n`
     + (error.hint === undefined ? '' : `lro-cancel: hint: ${error.hint}\n`);
+}
+
+/** Bad usage: refused before anything was sent (a flag, an argument such as a malformed name); exit 2. */
+export function isUsageError(error: OperationsError): boolean {
+  return error.code === Code.INVALID_ARGUMENT && error.transport === undefined;
 }
 
 /** A command that cannot go on, with the exit code it ends with (see exit-codes.ts). */

@@ -27,13 +27,18 @@ export function resultRecordOf(result: CancelResult | DeleteResult): JsonLineRec
 }
 
 /**
- * Prints the results of `cancel` or `delete` in argument order, in the chosen format on stdout; then on stderr, once,
- * the failure every name met (credentials, permission, endpoint) with its fix, and each other hint the errors carry.
+ * Prints the results of `cancel` or `delete` in argument order, in the chosen format on stdout; then on stderr, in
+ * every format, each malformed name (bad usage: what is wrong with it and the form expected), and once the failure
+ * every name met (credentials, permission, endpoint) with its fix, and each other hint the errors carry.
  */
 export function printResults(results: ReadonlyArray<CancelResult | DeleteResult>, format: OutputFormat, verify: boolean): void {
   const out = new RecordWriter(format, RESULT_FIELDS, line => process.stdout.write(`${line}\n`));
   for (const result of results) out.record(resultRecordOf(result), () => resultLine(result));
   out.end();
+  for (const result of results) {
+    const error = result.outcome === 'invalid' ? errorOf(asCancelResult(result)) : undefined;
+    if (error !== undefined) process.stderr.write(`lro-cancel: ${error.rawMessage}\n`);
+  }
   const systemic = results.map(result => systemicFailureOf(asCancelResult(result), verify)).find(failure => failure !== undefined);
   if (systemic !== undefined) process.stderr.write(`lro-cancel: ${systemic.message}\n`);
   const hints = new Set(results.map(result => errorOf(asCancelResult(result))?.hint).filter((hint): hint is string => hint !== undefined));
