@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/index.js';
 import type { FailReason } from '../src/emulator/api-error.js';
+import { createCanceller } from '../src/index.js';
 import { createNames, jsonLines, runCli } from './helpers/cli.js';
 import { startTestEmulator } from './helpers/emulator.js';
 
@@ -21,11 +22,14 @@ const REASONS: ReadonlyArray<[FailReason, RegExp]> = [
   ['SERVICE_DISABLED', /enable cloudaicompanion.googleapis.com in project demo: gcloud services enable cloudaicompanion.googleapis.com --project demo, or open https:\/\/console.developers.google.com\/apis\/api\/cloudaicompanion.googleapis.com\/overview\?project=demo/],
   ['IAM_PERMISSION_DENIED', /grant cloudaicompanion.operations.cancel to the caller on projects\/demo \(roles\/cloudaicompanion.user, or a custom role\)/],
   ['ACCESS_TOKEN_SCOPE_INSUFFICIENT', /the access token lacks the https:\/\/www.googleapis.com\/auth\/cloud-platform scope/],
-  ['USER_PROJECT_DENIED', /may not use project demo for quota: set --quota-project \(quotaProject\) to a project where it has serviceusage.services.use/],
+  ['USER_PROJECT_DENIED', /may not use project demo for quota: set --quota-project to a project where it has serviceusage.services.use/],
   ['RATE_LIMIT_EXCEEDED', /slow down: lower --rps or --concurrency, or ask for a higher quota/],
   ['BILLING_DISABLED', /enable billing for project demo/],
   ['ACCESS_TOKEN_EXPIRED', /the access token has expired: get a new one/],
 ];
+
+/** A library option named in parentheses after a flag, as `OperationsError.hint` does: `--quota-project (quotaProject)`. */
+const LIBRARY_OPTION = /\([a-z]+[A-Z][A-Za-z]*\)/;
 
 describe('each ErrorInfo reason becomes one line with the fix, over both wires', { concurrency: true }, () => {
   for (const [reason, fix] of REASONS) {
@@ -39,6 +43,7 @@ describe('each ErrorInfo reason becomes one line with the fix, over both wires',
           const hintLines = run.stderr.split('\n').filter(line => fix.test(line));
           assert.equal(hintLines.length, 1, `${i === 0 ? 'grpc' : 'rest'}: one line with the fix:\n${run.stderr}`);
           assert.match(hintLines[0] ?? '', /^lro-cancel: /);
+          assert.doesNotMatch(run.stderr, LIBRARY_OPTION, 'the CLI names flags, not the library\'s options');
         }
         assert.equal(emulator.getOperation(name as string)?.state, 'running');
       } finally {
@@ -46,6 +51,28 @@ describe('each ErrorInfo reason becomes one line with the fix, over both wires',
       }
     });
   }
+
+  test('USER_PROJECT_DENIED names --quota-project alone on the command line, on stderr and in --format json, though the library\'s hint names quotaProject too', async () => {
+    const emulator = await startTestEmulator({ failReason: 'USER_PROJECT_DENIED' });
+    try {
+      const name = 'projects/demo/locations/global/operations/any';
+      const [human, json] = await Promise.all([runCli(['get', name], { emulator }), runCli(['get', name, '--format', 'json'], { emulator })]);
+      const fix = 'the caller may not use project demo for quota: set --quota-project to a project where it has serviceusage.services.use (roles/serviceusage.serviceUsageConsumer)';
+      assert.ok(human.stderr.endsWith(`\nlro-cancel: hint: ${fix}\n`), human.stderr);
+      assert.equal((jsonLines(json.stdout)[0]?.['error'] as Record<string, unknown> | undefined)?.['hint'], fix);
+      const canceller = createCanceller({ grpcEndpoint: emulator.grpcAddress, insecure: true });
+      try {
+        await assert.rejects(canceller.get(name), (error: { hint?: string }) => {
+          assert.match(error.hint ?? '', /set --quota-project \(quotaProject\) to a project/);
+          return true;
+        });
+      } finally {
+        await canceller.close();
+      }
+    } finally {
+      await emulator.close();
+    }
+  });
 
   test('get prints the error, then the hint on its own line; --format json carries it in the error object', async () => {
     const emulator = await startTestEmulator({ failReason: 'SERVICE_DISABLED' });

@@ -11,6 +11,7 @@ import { batchClientOptions, startBatch } from '../batch/cancel-many.js';
 import { parseShard, shardFromEnvironment, type Shard } from '../batch/shard.js';
 import { readNameLines, type InputLine } from '../batch/source.js';
 import { formatSummary } from '../batch/summary.js';
+import { commandLineHint } from '../status/hints.js';
 import { confirmListing, describeListing } from './confirm.js';
 import type { ConnectionFlags } from './connection.js';
 import { runDryRun } from './dry-run.js';
@@ -238,7 +239,7 @@ async function runConfirmed(flags: BatchFlags, run: ConfirmedRun): Promise<numbe
     const exitCode = summary.stopped === 'signal' ? stoppedExitCode(signals.cause())
       : summary.systemic !== null ? ExitCode.SYSTEMIC
         : summary.complete ? ExitCode.OK : ExitCode.FAILURES;
-    if (summary.systemic !== null) process.stderr.write(`lro-cancel: stopped: ${summary.systemic.message}\n`);
+    if (summary.systemic !== null) process.stderr.write(`lro-cancel: stopped: ${commandLineHint(summary.systemic.message)}\n`);
     await summaryFile?.write(summary, exitCode);
     return exitCode;
   } catch (error) {

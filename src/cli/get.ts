@@ -4,7 +4,7 @@ import { ExitCode } from './exit-codes.js';
 import { operationLine, shownOperation } from './format.js';
 import { expandOperationNames } from './names.js';
 import { formatOf, RecordWriter, type OutputFormat } from './output-format.js';
-import { CommandStop, errorLines, isUsageError, openCanceller } from './report.js';
+import { CommandStop, errorJson, errorLines, isUsageError, openCanceller } from './report.js';
 import { stoppedExitCode, type StopSignals } from './stop-signals.js';
 
 /** Columns of `--format table` for operations. */
@@ -31,7 +31,7 @@ export function reportCallError(caught: unknown, format: OutputFormat, name?: st
   if (caught instanceof CommandStop) throw caught;
   const error = OperationsError.from(caught);
   const usage = isUsageError(error);
-  if (format.kind === 'json') process.stdout.write(`${JSON.stringify({ ...(name === undefined ? {} : { name }), error: error.toJSON() })}\n`);
+  if (format.kind === 'json') process.stdout.write(`${JSON.stringify({ ...(name === undefined ? {} : { name }), error: errorJson(error) })}\n`);
   if (format.kind !== 'json' || usage) {
     process.stderr.write(name === undefined ? errorLines(error) : errorLines(error).replace(/^lro-cancel: /, `lro-cancel: ${name}: `));
   }

@@ -2,6 +2,7 @@ import { Canceller } from '../client/canceller.js';
 import type { CancellerOptions } from '../client/options.js';
 import { Code } from '../code.js';
 import { OperationsError } from '../errors.js';
+import { commandLineHint } from '../status/hints.js';
 import { checkCredentials } from './credentials.js';
 import { cancellerOptionsFrom, type ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
@@ -12,7 +13,12 @@ import { ExitCode } from './exit-codes.js';
  */
 export function errorLines(error: OperationsError): string {
   return `lro-cancel: ${isUsageError(error) ? error.rawMessage : error.message}\n`
-    + (error.hint === undefined ? '' : `lro-cancel: hint: ${error.hint}\n`);
+    + (error.hint === undefined ? '' : `lro-cancel: hint: ${commandLineHint(error.hint)}\n`);
+}
+
+/** An error as `--format json` prints it: the library's JSON form, its hint naming flags only. */
+export function errorJson(error: OperationsError): Record<string, unknown> {
+  return { ...error.toJSON(), ...(error.hint === undefined ? {} : { hint: commandLineHint(error.hint) }) };
 }
 
 /** Bad usage: refused before anything was sent (a flag, an argument such as a malformed name); exit 2. */

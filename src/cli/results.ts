@@ -4,6 +4,7 @@ import { systemicFailureOf } from '../batch/systemic.js';
 import { errorOf, type CancelResult } from '../client/outcome.js';
 import type { DeleteResult } from '../client/delete.js';
 import type { Canceller, CancelOptions } from '../client/canceller.js';
+import { commandLineHint } from '../status/hints.js';
 import type { ConnectionFlags } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { expandOperationNames } from './names.js';
@@ -40,9 +41,9 @@ export function printResults(results: ReadonlyArray<CancelResult | DeleteResult>
     if (error !== undefined) process.stderr.write(`lro-cancel: ${error.rawMessage}\n`);
   }
   const systemic = results.map(result => systemicFailureOf(asCancelResult(result), verify)).find(failure => failure !== undefined);
-  if (systemic !== undefined) process.stderr.write(`lro-cancel: ${systemic.message}\n`);
+  if (systemic !== undefined) process.stderr.write(`lro-cancel: ${commandLineHint(systemic.message)}\n`);
   const hints = new Set(results.map(result => errorOf(asCancelResult(result))?.hint).filter((hint): hint is string => hint !== undefined));
-  for (const hint of hints) if (systemic?.message.includes(hint) !== true) process.stderr.write(`lro-cancel: hint: ${hint}\n`);
+  for (const hint of hints) if (systemic?.message.includes(hint) !== true) process.stderr.write(`lro-cancel: hint: ${commandLineHint(hint)}\n`);
 }
 
 /** Exit code of `cancel`/`delete`: 2 for an invalid name (after the others ran), 0 when every name is final, else 1. */

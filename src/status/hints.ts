@@ -4,11 +4,32 @@ import type { ErrorDetail } from '../errors.js';
 /**
  * What to do about an error, in one line. Google's errors say why in a `google.rpc.ErrorInfo` detail (a reason and
  * metadata such as the permission that was missing or the URL that enables the API), and the fix follows from the
- * reason; the raw message alone leaves an operator to look it up. Hints name the command-line flag first and the
- * library option after it, since the same error reaches both.
+ * reason; the raw message alone leaves an operator to look it up. The same error reaches the command line and the
+ * library, so a hint names a setting by its flag and, where the library's option is called otherwise, the option
+ * after it (`--quota-project (quotaProject)`); the CLI prints hints through commandLineHint, which keeps the flag alone.
  */
 
 const ERROR_INFO = 'google.rpc.ErrorInfo';
+
+/** Flags whose library option has another name: the pairs `setting` writes and commandLineHint takes apart. */
+const OPTION_OF_FLAG = {
+  '--quota-project': 'quotaProject',
+} as const;
+
+type RenamedFlag = keyof typeof OPTION_OF_FLAG;
+
+/** A setting as a hint names it: `--quota-project (quotaProject)`. */
+function setting(flag: RenamedFlag): string {
+  return `${flag} (${OPTION_OF_FLAG[flag]})`;
+}
+
+/** A hint as the command line prints it: each setting by its flag alone (`set --quota-project to ...`). */
+export function commandLineHint(hint: string): string {
+  let text = hint;
+  for (const flag of Object.keys(OPTION_OF_FLAG) as RenamedFlag[]) text = text.replaceAll(setting(flag), flag);
+  return text;
+}
+
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 /** A hint carries server data (a permission, a URL): cut so a hostile value cannot make it a page long. */
 const MAX_FIELD_CHARS = 300;
@@ -66,7 +87,7 @@ const BY_REASON: Readonly<Record<string, HintOf>> = {
     `the access token lacks the ${CLOUD_PLATFORM} scope: use credentials that carry it (gcloud auth application-default login; on GCE or GKE, a VM or node pool with the cloud-platform scope)`,
   USER_PROJECT_DENIED: m => {
     const project = projectOf(m['consumer']);
-    return `the caller may not use ${project === undefined ? 'the quota project' : `project ${project}`} for quota: set --quota-project (quotaProject) to a project where it has serviceusage.services.use (roles/serviceusage.serviceUsageConsumer)`;
+    return `the caller may not use ${project === undefined ? 'the quota project' : `project ${project}`} for quota: set ${setting('--quota-project')} to a project where it has serviceusage.services.use (roles/serviceusage.serviceUsageConsumer)`;
   },
   RATE_LIMIT_EXCEEDED: m => rateHint(m),
   RESOURCE_QUOTA_EXCEEDED: m => rateHint(m),
