@@ -23,7 +23,7 @@ const REASONS: ReadonlyArray<[FailReason, RegExp]> = [
   ['IAM_PERMISSION_DENIED', /grant cloudaicompanion.operations.cancel to the caller on projects\/demo \(roles\/cloudaicompanion.user, or a custom role\)/],
   ['ACCESS_TOKEN_SCOPE_INSUFFICIENT', /the access token lacks the https:\/\/www.googleapis.com\/auth\/cloud-platform scope/],
   ['USER_PROJECT_DENIED', /may not use project demo for quota: set --quota-project to a project where it has serviceusage.services.use/],
-  ['RATE_LIMIT_EXCEEDED', /slow down: lower --rps or --concurrency, or ask for a higher quota/],
+  ['RATE_LIMIT_EXCEEDED', /slow down: try again later; a batch goes slower with a lower --rps or --concurrency; or ask for a higher quota/],
   ['BILLING_DISABLED', /enable billing for project demo/],
   ['ACCESS_TOKEN_EXPIRED', /the access token has expired: get a new one/],
 ];
@@ -69,6 +69,17 @@ describe('each ErrorInfo reason becomes one line with the fix, over both wires',
       } finally {
         await canceller.close();
       }
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test('RATE_LIMIT_EXCEEDED tells get, which has no --rps, to try again later, and names the batch\'s flags as the batch\'s', async () => {
+    const emulator = await startTestEmulator({ failReason: 'RATE_LIMIT_EXCEEDED' });
+    try {
+      const run = await runCli(['get', 'projects/demo/locations/global/operations/any', '--transport', 'rest'], { emulator });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^lro-cancel: \[RESOURCE_EXHAUSTED\] Quota exceeded .*\nlro-cancel: hint: slow down: try again later; a batch goes slower with a lower --rps or --concurrency; or ask for a higher quota\n$/);
     } finally {
       await emulator.close();
     }

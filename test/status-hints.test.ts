@@ -4,7 +4,7 @@ import { Code } from '../src/code.js';
 import { OperationsError, type ErrorDetail } from '../src/errors.js';
 import { errorFromGrpc } from '../src/status/from-grpc.js';
 import { errorFromNetwork } from '../src/status/from-http.js';
-import { hintFor } from '../src/status/hints.js';
+import { commandLineHint, hintFor } from '../src/status/hints.js';
 import { isPlaintextAnswer } from '../src/status/plaintext.js';
 
 const errorInfo = (reason: string, metadata: Record<string, unknown> = {}): ErrorDetail => ({
@@ -19,8 +19,9 @@ test('a hint comes from the ErrorInfo reason and its metadata, and there is none
     hintFor(Code.PERMISSION_DENIED, [errorInfo('IAM_PERMISSION_DENIED', { permission: 'cloudaicompanion.operations.get', resource: '//cloudaicompanion.googleapis.com/projects/p1/locations/l/operations/o' })]),
     'grant cloudaicompanion.operations.get to the caller on projects/p1 (roles/cloudaicompanion.user, or a custom role)',
   );
-  assert.equal(hintFor(Code.RESOURCE_EXHAUSTED, [errorInfo('RATE_LIMIT_EXCEEDED', { quota_limit: 'PerMinute', quota_limit_value: '600' })]),
-    'slow down: lower --rps or --concurrency (the limit is 600 for PerMinute), or ask for a higher quota');
+  const rate = hintFor(Code.RESOURCE_EXHAUSTED, [errorInfo('RATE_LIMIT_EXCEEDED', { quota_limit: 'PerMinute', quota_limit_value: '600' })]);
+  assert.equal(rate, 'slow down (the limit is 600 for PerMinute): try again later; a batch goes slower with a lower --rps (ratePerSecond) or --concurrency; or ask for a higher quota');
+  assert.equal(commandLineHint(rate ?? ''), 'slow down (the limit is 600 for PerMinute): try again later; a batch goes slower with a lower --rps or --concurrency; or ask for a higher quota');
 });
 
 test('a URL a server sent is shown only when it is https and holds no spaces or quotes; long values are cut', () => {

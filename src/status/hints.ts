@@ -14,6 +14,7 @@ const ERROR_INFO = 'google.rpc.ErrorInfo';
 /** Flags whose library option has another name: the pairs `setting` writes and commandLineHint takes apart. */
 const OPTION_OF_FLAG = {
   '--quota-project': 'quotaProject',
+  '--rps': 'ratePerSecond',
 } as const;
 
 type RenamedFlag = keyof typeof OPTION_OF_FLAG;
@@ -100,11 +101,15 @@ const BY_REASON: Readonly<Record<string, HintOf>> = {
   },
 };
 
+/**
+ * Slow down, in words that fit one call (`cancel`, `get`: try again later) and a batch (its rate and concurrency)
+ * alike: the same error reaches both, and a single call has no rate to lower.
+ */
 function rateHint(metadata: Readonly<Record<string, string>>): string {
   const limit = metadata['quota_limit_value'];
   const name = metadata['quota_limit'];
   const stated = limit === undefined ? '' : ` (the limit is ${limit}${name === undefined ? '' : ` for ${name}`})`;
-  return `slow down: lower --rps or --concurrency${stated}, or ask for a higher quota`;
+  return `slow down${stated}: try again later; a batch goes slower with a lower ${setting('--rps')} or --concurrency; or ask for a higher quota`;
 }
 
 /** The fix for a missing permission: grant it on the project, in the role that holds it for this API. */
