@@ -117,11 +117,24 @@ describe('TLS to a plaintext port', { concurrency: true }, () => {
       // process started a moment ago on a shared machine; test/tls.test.ts times a warm client's (well under 1 s).
       assert.ok(Number(line?.['latencyMs']) < 5000, `answered in ${String(line?.['latencyMs'])} ms`);
       assert.match(String(line?.['message']), /the server answered in plaintext: for an emulator use --insecure/);
-      assert.equal(run.stderr, 'lro-cancel: the port serves plaintext: for an emulator use --insecure (or LRO_CANCEL_EMULATOR_HOST); for a TLS endpoint, check the port\n');
+      const variable = wire === 'grpc' ? 'LRO_CANCEL_EMULATOR_HOST' : 'LRO_CANCEL_EMULATOR_REST';
+      assert.equal(run.stderr, `lro-cancel: the port serves plaintext: for an emulator use --insecure (or ${variable}); for a TLS endpoint, check the port\n`);
       assert.doesNotMatch(run.stdout + run.stderr, /wrong version number|SSL routines|DEP0123|DeprecationWarning/);
       assert.equal(emulator.stats().cancels.byName.has(name as string), false);
     });
   }
+
+  test('get over REST names the REST emulator variable in its hint, over gRPC the gRPC one', async () => {
+    const [name] = createNames(emulator, 1, 'tls-get-');
+    const [rest, grpc] = await Promise.all([
+      runCli(['get', name as string, '--rest-endpoint', emulator.restUrl.replace('http:', 'https:'), '--transport', 'rest', '--access-token-file', token]),
+      runCli(['get', name as string, '--endpoint', emulator.grpcAddress, '--access-token-file', token]),
+    ]);
+    const lines = (variable: string): string => 'lro-cancel: [FAILED_PRECONDITION] the server answered in plaintext: for an emulator use --insecure\n'
+      + `lro-cancel: hint: the port serves plaintext: for an emulator use --insecure (or ${variable}); for a TLS endpoint, check the port\n`;
+    assert.deepEqual([rest.code, rest.stderr], [1, lines('LRO_CANCEL_EMULATOR_REST')]);
+    assert.deepEqual([grpc.code, grpc.stderr], [1, lines('LRO_CANCEL_EMULATOR_HOST')]);
+  });
 
   test('a batch stops after its first calls with the fix, exit 3', async () => {
     const names = createNames(emulator, 200, 'tls-batch-');

@@ -60,6 +60,8 @@ test('TLS to a plaintext port is FAILED_PRECONDITION that reached no server, wit
     assert.match(error.hint ?? '', /for an emulator use --insecure/);
   }
   assert.deepEqual([rest.transport, grpc.transport], ['rest', 'grpc']);
+  assert.match(rest.hint ?? '', /use --insecure \(or LRO_CANCEL_EMULATOR_REST\)/);
+  assert.match(grpc.hint ?? '', /use --insecure \(or LRO_CANCEL_EMULATOR_HOST\)/);
   const served = errorFromGrpc({ code: Code.UNAVAILABLE, details: 'backend said: wrong version number' });
   assert.equal(served.codeName, 'UNAVAILABLE');
 });

@@ -1,5 +1,5 @@
 import { Code } from '../code.js';
-import type { ErrorDetail } from '../errors.js';
+import type { ErrorDetail, TransportName } from '../errors.js';
 
 /**
  * What to do about an error, in one line. Google's errors say why in a `google.rpc.ErrorInfo` detail (a reason and
@@ -136,5 +136,11 @@ export function hintFor(code: Code, details: readonly ErrorDetail[]): string | u
   return BY_REASON[info.reason]?.(info.metadata);
 }
 
-/** The hint of a TLS handshake that met a plaintext server: the one mistake that needs no retry to be sure of. */
-export const PLAINTEXT_HINT = 'the port serves plaintext: for an emulator use --insecure (or LRO_CANCEL_EMULATOR_HOST); for a TLS endpoint, check the port';
+/**
+ * The hint of a TLS handshake that met a plaintext server: the one mistake that needs no retry to be sure of. The
+ * emulator variable named is the wire's own: LRO_CANCEL_EMULATOR_HOST is gRPC's, LRO_CANCEL_EMULATOR_REST REST's.
+ */
+export function plaintextHint(transport: TransportName): string {
+  const variable = transport === 'rest' ? 'LRO_CANCEL_EMULATOR_REST' : 'LRO_CANCEL_EMULATOR_HOST';
+  return `the port serves plaintext: for an emulator use --insecure (or ${variable}); for a TLS endpoint, check the port`;
+}

@@ -1,6 +1,6 @@
 import { Code } from '../code.js';
 import { OperationsError, type TransportName } from '../errors.js';
-import { PLAINTEXT_HINT } from './hints.js';
+import { plaintextHint } from './hints.js';
 
 /**
  * What OpenSSL says when a TLS client reads a plaintext answer as a TLS record (an HTTP/1.1 status line or an HTTP/2
@@ -24,7 +24,7 @@ export function plaintextAnswerError(transport: TransportName, cause?: unknown):
   return new OperationsError(Code.FAILED_PRECONDITION, 'the server answered in plaintext: for an emulator use --insecure', {
     transport,
     reachedServer: false,
-    hint: PLAINTEXT_HINT,
+    hint: plaintextHint(transport),
     ...(cause === undefined ? {} : { cause }),
   });
 }
