@@ -87,9 +87,10 @@ describe('lro-cancel with credentials from its flags', { concurrency: true }, ()
     assert.equal(emulator.getOperation(allowed as string)?.state, 'cancelled');
     assert.equal(denied.code, 1, denied.stderr);
     assert.match(denied.stdout, /^✗ denied /);
-    assert.match(denied.stderr, new RegExp(`^lro-cancel: permission denied: grant ${CANCEL} to the caller on projects/demo \\(roles/cloudaicompanion.user, or a custom role\\)`));
+    assert.match(denied.stdout, /^✗ denied .*: \[PERMISSION_DENIED\] Permission 'cloudaicompanion.operations.cancel' denied on resource /);
+    assert.equal(denied.stderr, `lro-cancel: hint: grant ${CANCEL} to the caller on projects/demo (roles/cloudaicompanion.user, or a custom role)\n`);
     assert.equal(missing.code, 1, missing.stderr);
-    assert.match(missing.stderr, /no credentials were sent: run "gcloud auth application-default login", .* or pass --access-token-file, --key-file or --impersonate-service-account/);
+    assert.match(missing.stderr, /^lro-cancel: hint: no credentials were sent: run "gcloud auth application-default login", .* or pass --access-token-file, --key-file or --impersonate-service-account\n$/);
     assert.equal(emulator.getOperation(readOnly as string)?.state, 'running');
   });
 

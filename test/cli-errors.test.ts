@@ -40,9 +40,13 @@ describe('each ErrorInfo reason becomes one line with the fix, over both wires',
         const runs = await Promise.all(['grpc', 'rest'].map(wire => runCli(['cancel', name as string, '--transport', wire], { emulator })));
         for (const [i, run] of runs.entries()) {
           assert.equal(run.code, 1, run.stderr);
-          const hintLines = run.stderr.split('\n').filter(line => fix.test(line));
-          assert.equal(hintLines.length, 1, `${i === 0 ? 'grpc' : 'rest'}: one line with the fix:\n${run.stderr}`);
-          assert.match(hintLines[0] ?? '', /^lro-cancel: /);
+          // One style: the error on the result line (stdout), then its fix alone as 'lro-cancel: hint: ...' on stderr;
+          // the server's message is not said twice.
+          const [, message = ''] = /^✗ \w+ +\S+ \([^)]*\): (.*)\n$/.exec(run.stdout) ?? [];
+          assert.match(message, /^\[[A-Z_]+\] \S/, run.stdout);
+          assert.match(run.stderr, /^lro-cancel: hint: [^\n]+\n$/, `${i === 0 ? 'grpc' : 'rest'}: one hint line:\n${run.stderr}`);
+          assert.match(run.stderr, fix);
+          assert.ok(!run.stderr.includes(message.replace(/^\[[A-Z_]+\] /, '')), `the server's message is not repeated:\n${run.stderr}`);
           assert.doesNotMatch(run.stderr, LIBRARY_OPTION, 'the CLI names flags, not the library\'s options');
         }
         assert.equal(emulator.getOperation(name as string)?.state, 'running');
@@ -118,7 +122,7 @@ describe('TLS to a plaintext port', { concurrency: true }, () => {
       assert.ok(Number(line?.['latencyMs']) < 5000, `answered in ${String(line?.['latencyMs'])} ms`);
       assert.match(String(line?.['message']), /the server answered in plaintext: for an emulator use --insecure/);
       const variable = wire === 'grpc' ? 'LRO_CANCEL_EMULATOR_HOST' : 'LRO_CANCEL_EMULATOR_REST';
-      assert.equal(run.stderr, `lro-cancel: the port serves plaintext: for an emulator use --insecure (or ${variable}); for a TLS endpoint, check the port\n`);
+      assert.equal(run.stderr, `lro-cancel: hint: the port serves plaintext: for an emulator use --insecure (or ${variable}); for a TLS endpoint, check the port\n`);
       assert.doesNotMatch(run.stdout + run.stderr, /wrong version number|SSL routines|DEP0123|DeprecationWarning/);
       assert.equal(emulator.stats().cancels.byName.has(name as string), false);
     });

@@ -67,7 +67,7 @@ describe('lro-cancel delete', { concurrency: true }, () => {
       const run = await runCli(['delete', name as string], { emulator: guarded, env: { LRO_CANCEL_ACCESS_TOKEN: 'reader' } });
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stdout, /^✗ denied +projects\/demo\/locations\/global\/operations\/guarded-000001 \(grpc, 1 attempt, \d+ ms\): \[PERMISSION_DENIED\]/);
-      assert.match(run.stderr, /permission denied: grant cloudaicompanion.operations.delete to the caller on projects\/demo/);
+      assert.match(run.stderr, /^lro-cancel: hint: grant cloudaicompanion.operations.delete to the caller on projects\/demo \(roles\/cloudaicompanion.user, or a custom role\)\n$/);
       assert.equal(guarded.getOperation(name as string)?.deleted, false);
     } finally {
       await guarded.close();

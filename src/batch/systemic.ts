@@ -7,8 +7,10 @@ import { permissionHint } from '../status/hints.js';
 export interface SystemicFailure {
   readonly code: Code;
   readonly codeName: string;
-  /** What happened and how to fix it, in one line. */
+  /** What happened and how to fix it, in one line (with the server's words, when a server spoke). */
   readonly message: string;
+  /** How to fix it, alone: for a command that already showed what happened (cancel's and delete's result lines). */
+  readonly hint: string;
 }
 
 const SAYS_NOTHING: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.DEADLINE_EXCEEDED, Code.ABORTED, Code.CANCELLED]);
@@ -26,20 +28,23 @@ export const SYSTEMIC_THRESHOLD = 20;
 export function systemicFailureOf(result: CancelResult, verify: boolean): SystemicFailure | undefined {
   const error = errorOf(result);
   if (error === undefined) return undefined;
-  const failure = (message: string): SystemicFailure => ({ code: error.code, codeName: error.codeName, message: `${message} (server said: ${error.rawMessage})` });
+  const failure = (what: string, hint: string, joint = ': '): SystemicFailure => ({
+    code: error.code, codeName: error.codeName, message: `${what}${joint}${hint} (server said: ${error.rawMessage})`, hint,
+  });
   switch (error.code) {
     case Code.UNAUTHENTICATED:
-      return failure(`the credentials were refused (UNAUTHENTICATED): ${error.hint ?? 'run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS to a key file, or check the token'}`);
+      return failure('the credentials were refused (UNAUTHENTICATED)', error.hint ?? 'run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS to a key file, or check the token');
     case Code.PERMISSION_DENIED:
-      return failure(`permission denied: ${error.hint ?? `${permissionHint(`cloudaicompanion.operations.cancel${verify ? ' and cloudaicompanion.operations.get' : ''}`, undefined)}, and a token with the https://www.googleapis.com/auth/cloud-platform scope`}`);
+      return failure('permission denied', error.hint ?? `${permissionHint(`cloudaicompanion.operations.cancel${verify ? ' and cloudaicompanion.operations.get' : ''}`, undefined)}, and a token with the https://www.googleapis.com/auth/cloud-platform scope`);
     case Code.UNIMPLEMENTED:
-      return failure(notTheApi(error) ? wrongHost(error) : 'the server does not implement CancelOperation for these operations (UNIMPLEMENTED): cancellation is not supported here, or this is not the right API host');
+      return notTheApi(error) ? failure(wrongHost(error), WRONG_HOST_HINT, '. ')
+        : failure('the server does not implement CancelOperation for these operations (UNIMPLEMENTED)', 'cancellation is not supported here, or this is not the right API host');
     case Code.NOT_FOUND:
-      return notTheApi(error) ? failure(wrongHost(error)) : undefined;
+      return notTheApi(error) ? failure(wrongHost(error), WRONG_HOST_HINT, '. ') : undefined;
     default:
       // Nothing that speaks the API answered, so there is no server's word to quote: the hint is the whole story.
       return notTheApi(error) && error.hint !== undefined && !SAYS_NOTHING.has(error.code)
-        ? { code: error.code, codeName: error.codeName, message: error.hint } : undefined;
+        ? { code: error.code, codeName: error.codeName, message: error.hint, hint: error.hint } : undefined;
   }
 }
 
@@ -47,12 +52,15 @@ function notTheApi(error: OperationsError): boolean {
   return error.reachedServer === false;
 }
 
+/** What a host that is not the Operations API did, with the HTTP status it answered. */
 function wrongHost(error: OperationsError): string {
   // Over gRPC the code stands for the HTTP status grpc-js saw (404 becomes UNIMPLEMENTED), which only its text keeps.
   const seen = error.transport === 'grpc' ? /Received HTTP status code (\d+)/.exec(error.rawMessage)?.[1] : error.httpStatus;
   const status = seen === undefined ? '' : ` ${seen}`;
-  return `the endpoint answered${status} without a Google API error: it does not serve google.longrunning.Operations. Is this the right API host? Check --endpoint and --rest-endpoint`;
+  return `the endpoint answered${status} without a Google API error: it does not serve google.longrunning.Operations`;
 }
+
+const WRONG_HOST_HINT = 'Is this the right API host? Check --endpoint and --rest-endpoint';
 
 /**
  * Watches a batch's first results: when the first SYSTEMIC_THRESHOLD of them all fail the same systemic way (and

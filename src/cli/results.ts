@@ -29,8 +29,9 @@ export function resultRecordOf(result: CancelResult | DeleteResult): JsonLineRec
 
 /**
  * Prints the results of `cancel` or `delete` in argument order, in the chosen format on stdout; then on stderr, in
- * every format, each malformed name (bad usage: what is wrong with it and the form expected), and once the failure
- * every name met (credentials, permission, endpoint) with its fix, and each other hint the errors carry.
+ * every format, each malformed name (bad usage: what is wrong with it and the form expected), and each fix once, as
+ * `lro-cancel: hint: ...`: the fix of a failure every name would meet (credentials, permission, endpoint) and the
+ * other hints the errors carry. What failed is in the result lines already, so it is not said again.
  */
 export function printResults(results: ReadonlyArray<CancelResult | DeleteResult>, format: OutputFormat, verify: boolean): void {
   const out = new RecordWriter(format, RESULT_FIELDS, line => process.stdout.write(`${line}\n`));
@@ -41,9 +42,8 @@ export function printResults(results: ReadonlyArray<CancelResult | DeleteResult>
     if (error !== undefined) process.stderr.write(`lro-cancel: ${error.rawMessage}\n`);
   }
   const systemic = results.map(result => systemicFailureOf(asCancelResult(result), verify)).find(failure => failure !== undefined);
-  if (systemic !== undefined) process.stderr.write(`lro-cancel: ${commandLineHint(systemic.message)}\n`);
-  const hints = new Set(results.map(result => errorOf(asCancelResult(result))?.hint).filter((hint): hint is string => hint !== undefined));
-  for (const hint of hints) if (systemic?.message.includes(hint) !== true) process.stderr.write(`lro-cancel: hint: ${commandLineHint(hint)}\n`);
+  const hints = new Set([systemic?.hint, ...results.map(result => errorOf(asCancelResult(result))?.hint)].filter(hint => hint !== undefined));
+  for (const hint of hints) process.stderr.write(`lro-cancel: hint: ${commandLineHint(hint)}\n`);
 }
 
 /** Exit code of `cancel`/`delete`: 2 for an invalid name (after the others ran), 0 when every name is final, else 1. */
