@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/index.js';
@@ -147,6 +148,26 @@ describe('TLS to a plaintext port', { concurrency: true }, () => {
     const run = await runCli(['batch', '--input', input, '--endpoint', emulator.grpcAddress, '--access-token-file', token, '--progress', 'none']);
     assert.equal(run.code, 3, run.stderr);
     assert.match(run.stderr, /lro-cancel: stopped: the port serves plaintext: for an emulator use --insecure/);
+  });
+});
+
+describe('a gRPC port where nothing listens', () => {
+  test('is retried until the deadline, then said in one line (the address, ECONNREFUSED) with a hint, still UNAVAILABLE', async () => {
+    const closed = createServer();
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve));
+    const endpoint = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise(resolve => closed.close(resolve));
+    const name = 'projects/demo/locations/global/operations/nowhere';
+    const [human, json] = await Promise.all([
+      runCli(['get', name, '--endpoint', endpoint, '--insecure', '--deadline-ms', '2000']),
+      runCli(['get', name, '--endpoint', endpoint, '--insecure', '--deadline-ms', '2000', '--format', 'json']),
+    ]);
+    assert.equal(human.code, 1, human.stderr);
+    assert.equal(human.stderr, `lro-cancel: [UNAVAILABLE] could not connect to ${endpoint} (ECONNREFUSED): nothing listens there\n`
+      + 'lro-cancel: hint: is the endpoint right (--endpoint, or LRO_CANCEL_EMULATOR_HOST)? Is its server, or the emulator, running?\n');
+    const error = jsonLines(json.stdout)[0]?.['error'] as { codeName?: string; message?: string; attempts?: unknown[] } | undefined;
+    assert.deepEqual([error?.codeName, error?.message], ['UNAVAILABLE', `could not connect to ${endpoint} (ECONNREFUSED): nothing listens there`]);
+    assert.ok((error?.attempts?.length ?? 0) > 1, 'retried');
   });
 });
 

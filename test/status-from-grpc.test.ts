@@ -127,6 +127,22 @@ describe('errorFromGrpc', () => {
     const error = errorFromGrpc(serviceError(16, 'invalid token ya29.leaked-value'));
     assert.ok(!error.message.includes('leaked-value'));
   });
+
+  test('a channel that could not connect stays UNAVAILABLE, said in one line with the address and the socket error, and a hint', () => {
+    const refused = errorFromGrpc({ code: Code.UNAVAILABLE, details: 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ' });
+    assert.deepEqual([refused.code, refused.rawMessage, refused.reachedServer, refused.transport],
+      [Code.UNAVAILABLE, 'could not connect to 127.0.0.1:1 (ECONNREFUSED): nothing listens there', false, 'grpc']);
+    assert.equal(refused.hint, 'is the endpoint right (--endpoint (grpcEndpoint), or LRO_CANCEL_EMULATOR_HOST)? Is its server, or the emulator, running?');
+    const cases: Array<[string, string]> = [
+      ['No connection established. Last error: connect ECONNREFUSED ::1:7001', 'could not connect to [::1]:7001 (ECONNREFUSED): nothing listens there'],
+      ['No connection established. Last error: Error: connect ETIMEDOUT 10.0.0.1:443. Resolution note: DNS said so', 'could not connect to 10.0.0.1:443 (ETIMEDOUT): no answer in time; DNS said so'],
+      ['No connection established. Last error: Error: connect EWHATEVER 10.0.0.1:443. Resolution note: ', 'could not connect to 10.0.0.1:443 (EWHATEVER)'],
+    ];
+    for (const [details, message] of cases) assert.equal(errorFromGrpc({ code: Code.UNAVAILABLE, details }).rawMessage, message);
+    // Text that names no socket error is the server's words, kept as they are.
+    assert.equal(errorFromGrpc({ code: Code.UNAVAILABLE, details: 'No connection established. Last error: something else' }).rawMessage,
+      'No connection established. Last error: something else');
+  });
 });
 
 describe('decodeAny', () => {

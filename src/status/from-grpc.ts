@@ -1,6 +1,7 @@
 import { Code, codeName, isCode } from '../code.js';
 import { OperationsError, type ErrorDetail } from '../errors.js';
 import { decodeStatusBytes, retryDelayMsFromDetails } from './details.js';
+import { unreachableGrpcHint } from './hints.js';
 import { isPlaintextAnswer, plaintextAnswerError } from './plaintext.js';
 
 /** The parts of a grpc-js ServiceError this reads; anything thrown by a grpc-js call fits. */
@@ -31,12 +32,17 @@ const endedWithoutStatus = new Map<number, string>([
  * error, is UNKNOWN: nothing we cannot name is trusted), except that a stream ended without any status is UNAVAILABLE
  * (see endedWithoutStatus); the details come from the `grpc-status-details-bin`
  * trailer, decoded into the proto3 JSON form REST would have given, and RetryInfo in them becomes `retryAfterMs`.
- * A TLS handshake that met a plaintext server is FAILED_PRECONDITION with the fix (status/plaintext.ts).
+ * A TLS handshake that met a plaintext server is FAILED_PRECONDITION with the fix (status/plaintext.ts); a channel
+ * that could not connect at all stays UNAVAILABLE (retried: a server may be starting) in one clean line with a hint.
  */
 export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServer?: boolean } = {}): OperationsError {
+  const noConnection = error.code === Code.UNAVAILABLE && typeof error.details === 'string' && error.details.startsWith('No connection established');
   // TLS to a plaintext port: grpc-js reports "No connection established" with OpenSSL's text; no gRPC server spoke.
-  if (error.code === Code.UNAVAILABLE && typeof error.details === 'string' && error.details.startsWith('No connection established')
-    && isPlaintextAnswer(error.details)) return plaintextAnswerError('grpc');
+  if (noConnection && isPlaintextAnswer(error.details)) return plaintextAnswerError('grpc');
+  const connect = noConnection ? connectFailure(error.details as string) : undefined;
+  if (connect !== undefined) {
+    return new OperationsError(Code.UNAVAILABLE, connect, { transport: 'grpc', reachedServer: false, hint: unreachableGrpcHint() });
+  }
   const given = isCode(error.code) && error.code !== Code.OK ? error.code : Code.UNKNOWN;
   const code = endedWithoutStatus.get(given) === error.details ? Code.UNAVAILABLE : given;
   const status = statusFromTrailer(error.metadata);
@@ -48,6 +54,37 @@ export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServ
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     ...(init.reachedServer === undefined ? {} : { reachedServer: init.reachedServer }),
   });
+}
+
+/** What a socket error code means for a client that tried to connect, in a few words. */
+const CONNECT_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'nothing listens there',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'no answer in time',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'no route to the network',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved now',
+};
+
+/**
+ * grpc-js's text for a channel that never connected ("No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:1. Resolution note: ", the note often empty) as one clean line: `could not connect to
+ * 127.0.0.1:1 (ECONNREFUSED): nothing listens there`. Undefined when the text names no socket error it knows.
+ */
+function connectFailure(details: string): string | undefined {
+  const match = /Last error: (?:Error: )?(?:connect|getaddrinfo) (E[A-Z_]+) (\S+?)\.?(?: Resolution note: (.*))?$/s.exec(details);
+  if (match === null) return undefined;
+  const [, errno = '', address = '', note = ''] = match;
+  const meaning = CONNECT_ERRORS[errno];
+  const resolution = note.trim() === '' ? '' : `; ${note.trim()}`;
+  return `could not connect to ${endpointOf(address)} (${errno})${meaning === undefined ? '' : `: ${meaning}`}${resolution}`;
+}
+
+/** Node writes an IPv6 address and its port as `::1:7001`; an endpoint is written `[::1]:7001`. */
+function endpointOf(address: string): string {
+  const port = /^(.*:.*):(\d+)$/.exec(address);
+  return port === null ? address : `[${port[1] ?? ''}]:${port[2] ?? ''}`;
 }
 
 function statusFromTrailer(metadata: GrpcErrorLike['metadata']): ReturnType<typeof decodeStatusBytes> {

@@ -15,6 +15,7 @@ const ERROR_INFO = 'google.rpc.ErrorInfo';
 const OPTION_OF_FLAG = {
   '--quota-project': 'quotaProject',
   '--rps': 'ratePerSecond',
+  '--endpoint': 'grpcEndpoint',
 } as const;
 
 type RenamedFlag = keyof typeof OPTION_OF_FLAG;
@@ -143,4 +144,9 @@ export function hintFor(code: Code, details: readonly ErrorDetail[]): string | u
 export function plaintextHint(transport: TransportName): string {
   const variable = transport === 'rest' ? 'LRO_CANCEL_EMULATOR_REST' : 'LRO_CANCEL_EMULATOR_HOST';
   return `the port serves plaintext: for an emulator use --insecure (or ${variable}); for a TLS endpoint, check the port`;
+}
+
+/** The hint of a gRPC endpoint that could not be connected to: where the address came from, and what should listen. */
+export function unreachableGrpcHint(): string {
+  return `is the endpoint right (${setting('--endpoint')}, or LRO_CANCEL_EMULATOR_HOST)? Is its server, or the emulator, running?`;
 }
