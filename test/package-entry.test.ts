@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './helpers/paths.js';
-import { runProcess } from './helpers/process.js';
+import { canRun, runProcess } from './helpers/process.js';
 
 /**
  * The package as a dependency sees it: a consumer folder whose node_modules/lro-cancel is this project (a link, as
@@ -57,5 +57,14 @@ describe('the package entry', () => {
     const tsc = join(projectRoot(), 'node_modules', 'typescript', 'bin', 'tsc');
     const run = await runProcess(process.execPath, [tsc, '-p', consumer], { cwd: consumer });
     assert.equal(run.code, 0, run.out);
+  });
+});
+
+describe('the command in a clone', { skip: canRun('npx', ['--version']) ? false : 'npx is not installed' }, () => {
+  test('npx lro-cancel runs the CLI: npx finds it through package.json\'s bin, as the README says', async () => {
+    const { version } = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+    const run = await runProcess('npx', ['--offline', 'lro-cancel', '--version'], { cwd: projectRoot() });
+    assert.equal(run.code, 0, run.out);
+    assert.ok(run.out.split('\n').includes(version), run.out);
   });
 });
