@@ -62,6 +62,16 @@ describe('lro-cancel batch', { concurrency: true }, () => {
     assert.match(run.stderr, /skipped: +3 duplicates/);
   });
 
+  test('a small batch gives its wall time in ms below a second (not "0.0 s"), in seconds above', async () => {
+    const names = createNames(emulator, 3, 'small-');
+    const run = await runCli(['batch', '--input', '-', '--progress', 'none'], { emulator, stdin: `${names.join('\n')}\n` });
+    assert.equal(run.code, 0, run.stderr);
+    const [, ms, seconds] = /^Done: 3 names in (?:(\d+) ms|(\d+\.\d) s) \(\d+\/s\)$/m.exec(run.stderr) ?? [];
+    assert.ok(ms !== undefined || seconds !== undefined, run.stderr);
+    if (ms !== undefined) assert.ok(Number(ms) < 1000, run.stderr);
+    else assert.ok(Number(seconds) >= 1, run.stderr);
+  });
+
   test('--input - reads names from stdin; --json prints one record per name on stdout', async () => {
     const names = createNames(emulator, 120, 'stdin-');
     const run = await runCli(['batch', '--input', '-', '--json', '--progress', 'none'], {

@@ -14,7 +14,7 @@ export interface SummaryContext {
 export function formatSummary(summary: CancelManySummary, context: SummaryContext = {}): string {
   const state = summary.stopped === 'signal' || summary.stopped === 'consumer' ? 'Interrupted' : summary.stopped === 'systemic' ? 'Stopped' : 'Done';
   const lines = [
-    `${state}: ${summary.names} names in ${(summary.wallMs / 1000).toFixed(1)} s (${summary.namesPerSecond.toFixed(0)}/s)`,
+    `${state}: ${summary.names} names in ${wallTime(summary.wallMs)} (${summary.namesPerSecond.toFixed(0)}/s)`,
     `  outcomes:   ${table(summary.outcomes)}`,
     `  codes:      ${table(summary.codes)}`,
     `  latency:    p50 ${fmt(summary.latencyMs.p50)} ms, p99 ${fmt(summary.latencyMs.p99)} ms`,
@@ -44,6 +44,11 @@ export function formatSummary(summary: CancelManySummary, context: SummaryContex
   }
   if (summary.dedupeFull) lines.push('  note:       a name filter is full (100 million names): later duplicates and names final in the journal may be sent again (harmless)');
   return lines.join('\n');
+}
+
+/** A run's wall time: ms below a second (a small run said "0.0 s"), seconds with one decimal above. */
+function wallTime(ms: number): string {
+  return ms < 999.5 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function fmt(ms: number | null): string {
