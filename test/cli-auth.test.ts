@@ -105,18 +105,25 @@ describe('lro-cancel with credentials from its flags', { concurrency: true }, ()
     assert.deepEqual(runs.map(run => jsonLines(run.stdout)[0]?.['outcome']), ['requested', 'requested', 'requested']);
   });
 
-  test('a token file that is missing, empty or holds two tokens is bad usage naming the flag, never showing what it holds', async () => {
+  test('a token file that is missing, empty, holds two lines, "Bearer TOKEN" or a control character is bad usage saying which, never showing what it holds', async () => {
     const cases = [
-      [join(dir, 'absent.token'), /cannot read --access-token-file ".*absent.token" \(ENOENT\)/],
-      [file('empty.token', '\n'), /--access-token-file ".*empty.token" is empty; expected an OAuth 2 access token/],
-      [file('two.token', 'tok-cancel\nsecret-second-line\n'), /--access-token-file ".*two.token" holds more than one access token/],
+      [join(dir, 'absent.token'), /^lro-cancel: cannot read --access-token-file ".*absent.token" \(ENOENT\)\n$/],
+      [file('empty.token', '\n'), /^lro-cancel: --access-token-file ".*empty.token" is empty; expected an OAuth 2 access token/],
+      [file('two.token', 'tok-cancel\nsecret-second-line\n'), /^lro-cancel: --access-token-file ".*two.token" holds more than one line; expected the access token alone \(gcloud auth print-access-token\)\n$/],
+      [file('bearer.token', 'Bearer tok-cancel\n'), /^lro-cancel: --access-token-file ".*bearer.token" starts with "Bearer " \(the header's word, which this tool adds\); expected the access token alone/],
+      [file('control.token', 'tok-cancel\u0007secret\n'), /^lro-cancel: --access-token-file ".*control.token" holds a control character; expected the access token alone/],
+      [file('space.token', 'tok-cancel secret\n'), /^lro-cancel: --access-token-file ".*space.token" holds a space; expected the access token alone/],
     ] as const;
     const runs = await Promise.all(cases.map(([path]) => runCli(['cancel', 'projects/demo/locations/global/operations/x', '--access-token-file', path], { emulator })));
     for (const [i, run] of runs.entries()) {
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, cases[i]?.[1] as RegExp);
-      assert.ok(!run.stderr.includes('secret-second-line') && !run.stderr.includes('tok-cancel'), run.stderr);
+      assert.ok(!run.stderr.includes('secret') && !run.stderr.includes('tok-cancel'), run.stderr);
     }
+    const variable = await runCli(['cancel', 'projects/demo/locations/global/operations/x'], { emulator, env: { LRO_CANCEL_ACCESS_TOKEN: 'Bearer tok-cancel' } });
+    assert.equal(variable.code, 2, variable.stderr);
+    assert.match(variable.stderr, /^lro-cancel: LRO_CANCEL_ACCESS_TOKEN starts with "Bearer "/);
+    assert.ok(!variable.stderr.includes('tok-cancel'), variable.stderr);
   });
 
   test('--impersonate-service-account with a delegation chain asks IAM with the caller\'s token, and calls carry the impersonated one', async () => {

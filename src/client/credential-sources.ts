@@ -42,10 +42,19 @@ async function readCredentialFile(path: string, origin: string): Promise<string>
 export function checkedToken(text: string, origin: string): string {
   const token = text.trim();
   if (token === '') throw usage(`${origin} is empty; expected an OAuth 2 access token (gcloud auth print-access-token)`);
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw usage(`${origin} holds more than one access token (a space, a line break or a non-ASCII character inside it)`);
-  }
+  const problem = tokenProblem(token);
+  if (problem !== undefined) throw usage(`${origin} ${problem}; expected the access token alone (gcloud auth print-access-token)`);
   return token;
+}
+
+/** What keeps a trimmed text from being one access token as a header carries it; said without quoting the text. */
+function tokenProblem(token: string): string | undefined {
+  if (/^bearer\s/i.test(token)) return 'starts with "Bearer " (the header\'s word, which this tool adds)';
+  if (/[\r\n]/.test(token)) return 'holds more than one line';
+  if (/[\x00-\x1f\x7f-\x9f]/.test(token)) return 'holds a control character';
+  if (/\s/.test(token)) return 'holds a space';
+  if (/[^\x21-\x7e]/.test(token)) return 'holds a non-ASCII character';
+  return undefined;
 }
 
 async function oauth2ClientFor(token: string): Promise<AuthClient> {
