@@ -114,5 +114,18 @@ describe('lro-cancel batch on a systemic failure', () => {
         assert.ok(readJsonLines(output).every(r => !FINAL.has(String(r['outcome']))), 'no wrong-host 404 became not_found');
       });
     }
+
+    test('--transport grpc to an HTTP/1.1 server\'s port: "does not speak HTTP/2", exit 3 at once, no name final', async () => {
+      const names = Array.from({ length: 2000 }, (_, i) => `projects/p/locations/l/operations/h1-${i}`);
+      const { output, args } = batchFiles(dir, 'grpc-to-h1', names, [
+        '--endpoint', `127.0.0.1:${(h1.address() as AddressInfo).port}`, '--insecure', '--transport', 'grpc', '--concurrency', '256',
+      ]);
+      const run = await runCli(args);
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /stopped: .*check --endpoint \(or LRO_CANCEL_EMULATOR_HOST\): it must be a gRPC host:port/);
+      const records = readJsonLines(output);
+      assert.ok(records.length <= 100, `${records.length} names tried`);
+      assert.ok(records.every(r => !FINAL.has(String(r['outcome']))));
+    });
   });
 });

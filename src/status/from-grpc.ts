@@ -39,6 +39,13 @@ export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServ
   const noConnection = error.code === Code.UNAVAILABLE && typeof error.details === 'string' && error.details.startsWith('No connection established');
   // TLS to a plaintext port: grpc-js reports "No connection established" with OpenSSL's text; no gRPC server spoke.
   if (noConnection && isPlaintextAnswer(error.details)) return plaintextAnswerError('grpc');
+  // Something that is not an HTTP/2 server answered (an HTTP/1.1 server, a REST URL given as --endpoint): the
+  // endpoint is wrong, which no retry mends. A server that is starting refuses the connection instead.
+  if (noConnection && /Last error: (?:Error: )?Protocol error/.test(error.details as string)) {
+    return new OperationsError(Code.FAILED_PRECONDITION, 'the gRPC endpoint does not speak HTTP/2 (grpc-js: Protocol error): it is not a gRPC server', {
+      transport: 'grpc', reachedServer: false, hint: NOT_GRPC_HINT,
+    });
+  }
   const connect = noConnection ? connectFailure(error.details as string) : undefined;
   if (connect !== undefined) {
     return new OperationsError(Code.UNAVAILABLE, connect, { transport: 'grpc', reachedServer: false, hint: unreachableGrpcHint() });
@@ -55,6 +62,9 @@ export function errorFromGrpc(error: GrpcErrorLike, init: { readonly reachedServ
     ...(init.reachedServer === undefined ? {} : { reachedServer: init.reachedServer }),
   });
 }
+
+/** The hint for a gRPC endpoint where something else listens. */
+const NOT_GRPC_HINT = 'check --endpoint (or LRO_CANCEL_EMULATOR_HOST): it must be a gRPC host:port; an https:// URL goes in --rest-endpoint';
 
 /** What a socket error code means for a client that tried to connect, in a few words. */
 const CONNECT_ERRORS: Readonly<Record<string, string>> = {
