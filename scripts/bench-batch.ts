@@ -71,19 +71,20 @@ async function runOnce(emulator: Emulator, plan: BatchPlan, namesFile: string): 
   const emulatorCpuUs = processCpuUs(emulator.child.pid as number) - emulatorBefore;
   const watchedKb = watch?.stop() ?? 0;
   if (code !== 0) throw new Error(`batch ${plan.label} exited ${String(code)}: ${stderr.slice(-2000)}`);
-  const done = /Done: (\d+) names in ([\d.]+) s/.exec(stderr);
+  // The summary gives its time in ms below a second, in s (one decimal) above.
+  const done = /Done: (\d+) names in ([\d.]+) (ms|s) /.exec(stderr);
   if (done === null || Number(done[1]) !== plan.names) throw new Error(`batch ${plan.label}: no summary for ${plan.names} names in: ${stderr.slice(-1000)}`);
   const outcome = plan.verify ? 'cancelled' : 'requested';
   if (!new RegExp(`outcomes:\\s+${outcome} ${plan.names}\\b`).test(stderr)) throw new Error(`batch ${plan.label}: not every name ${outcome}: ${stderr.slice(-1000)}`);
   const peakKb = useTime ? Number(/BENCH_PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN) : watchedKb;
-  // The summary prints seconds to one decimal; recompute the rate from the count and that time only as a fallback.
+  // The summary's own rate; recomputed from the count and its time only as a fallback.
   const rate = /\((\d+)\/s\)/.exec(stderr);
   return {
     label: plan.label,
     names: plan.names,
     concurrency: plan.concurrency,
     verify: plan.verify,
-    perSecond: rate !== null ? Number(rate[1]) : plan.names / Number(done[2]),
+    perSecond: rate !== null ? Number(rate[1]) : plan.names / (Number(done[2]) / (done[3] === 'ms' ? 1000 : 1)),
     wallMs,
     peakRssMb: peakKb / 1024,
     emulatorCpuUsPerName: emulatorCpuUs / plan.names,
