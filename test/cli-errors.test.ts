@@ -169,6 +169,17 @@ describe('a gRPC port where nothing listens', () => {
     assert.deepEqual([error?.codeName, error?.message], ['UNAVAILABLE', `could not connect to ${endpoint} (ECONNREFUSED): nothing listens there`]);
     assert.ok((error?.attempts?.length ?? 0) > 1, 'retried');
   });
+
+  test('over REST, the same: retried, then the refused connection and a hint naming --rest-endpoint and its variable', async () => {
+    const closed = createServer();
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise(resolve => closed.close(resolve));
+    const run = await runCli(['get', 'projects/demo/locations/global/operations/nowhere', '--rest-endpoint', `http://${address}`, '--insecure', '--transport', 'rest', '--deadline-ms', '1500']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr, `lro-cancel: [UNAVAILABLE] REST request failed before a response: connect ECONNREFUSED ${address}\n`
+      + 'lro-cancel: hint: is the endpoint right (--rest-endpoint, or LRO_CANCEL_EMULATOR_REST)? Is its server, or the emulator, running?\n');
+  });
 });
 
 describe('the emulator variables', { concurrency: true }, () => {

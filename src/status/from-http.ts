@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { Code, codeFromHttpStatus, codeFromName } from '../code.js';
 import { OperationsError, type ErrorDetail, type TransportName } from '../errors.js';
 import { decodeJsonDetails, retryDelayMsFromDetails } from './details.js';
+import { unreachableRestHint } from './hints.js';
 import { isPlaintextAnswer, plaintextAnswerError } from './plaintext.js';
 import { headerValue, parseRetryAfterMs } from './retry-after.js';
 
@@ -197,9 +198,12 @@ export function errorFromNetwork(error: unknown, transport: TransportName): Oper
   let said = messages.join(': ');
   if (errno !== undefined && !said.includes(errno)) said = said === '' ? errno : `${said} (${errno})`;
   const wire = transport === 'grpc' ? 'gRPC' : 'REST';
+  // Nothing listens, or the name does not resolve: where the address came from is the likely fix.
+  const unreachable = reachedServer === false && transport === 'rest';
   return new OperationsError(code, `${wire} request failed before a response: ${said === '' ? 'no reason given' : said}`, {
     transport,
     ...(reachedServer === undefined ? {} : { reachedServer }),
+    ...(unreachable ? { hint: unreachableRestHint() } : {}),
     cause: error,
   });
 }

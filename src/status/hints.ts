@@ -16,6 +16,7 @@ const OPTION_OF_FLAG = {
   '--quota-project': 'quotaProject',
   '--rps': 'ratePerSecond',
   '--endpoint': 'grpcEndpoint',
+  '--rest-endpoint': 'restEndpoint',
 } as const;
 
 type RenamedFlag = keyof typeof OPTION_OF_FLAG;
@@ -149,4 +150,9 @@ export function plaintextHint(transport: TransportName): string {
 /** The hint of a gRPC endpoint that could not be connected to: where the address came from, and what should listen. */
 export function unreachableGrpcHint(): string {
   return `is the endpoint right (${setting('--endpoint')}, or LRO_CANCEL_EMULATOR_HOST)? Is its server, or the emulator, running?`;
+}
+
+/** The same for a REST endpoint: its own flag and emulator variable. */
+export function unreachableRestHint(): string {
+  return `is the endpoint right (${setting('--rest-endpoint')}, or LRO_CANCEL_EMULATOR_REST)? Is its server, or the emulator, running?`;
 }
