@@ -11,16 +11,12 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_PATH, DIST_DIR, startEmulatorProcess, stopProcess, writeFreshNames } from './bench-processes.js';
+import { CLI_PATH, DIST_DIR, numberFlag, startEmulatorProcess, stopProcess, writeFreshNames } from './bench-processes.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const NAMES = flag('--names', 100_000);
-const RUNS = flag('--runs', 3);
-const CONCURRENCY = flag('--concurrency', 64);
+const NAMES = numberFlag(args, '--names', 100_000);
+const RUNS = numberFlag(args, '--runs', 3);
+const CONCURRENCY = numberFlag(args, '--concurrency', 64);
 const BATCH_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=20'];
 
 /** Runs a node process to its end under GNU time; its peak RSS (MB) and what it printed. */

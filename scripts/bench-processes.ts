@@ -132,3 +132,9 @@ export async function runWorker(spec: WorkerSpec, emulatorPid: number): Promise<
   if (result.failures > 0) throw new Error(`${spec.client} at ${spec.concurrency}: ${result.failures} failed cancels, first: ${result.firstFailure}`);
   return { ...result, emulatorCpuUs };
 }
+
+/** A numeric command-line flag of a bench script (`--names 100000`), or `fallback` when it is not given. */
+export function numberFlag(args: readonly string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  return at === -1 ? fallback : Number(args[at + 1]);
+}

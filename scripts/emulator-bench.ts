@@ -17,16 +17,13 @@ import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Agent, request } from 'undici';
+import { numberFlag } from './bench-processes.js';
 
 const PROTOS = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../protos' : '../protos', import.meta.url));
 const args = process.argv.slice(2);
-const numberFlag = (flag: string, fallback: number): number => {
-  const at = args.indexOf(flag);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const OPERATIONS = numberFlag('--operations', 20_000);
-const CONCURRENCY = numberFlag('--concurrency', 64);
-const STARTS = numberFlag('--starts', 5);
+const OPERATIONS = numberFlag(args, '--operations', 20_000);
+const CONCURRENCY = numberFlag(args, '--concurrency', 64);
+const STARTS = numberFlag(args, '--starts', 5);
 
 function loadService(): grpc.ServiceClientConstructor {
   const definition = protoLoader.loadSync('google/longrunning/operations.proto', { includeDirs: [PROTOS], keepCase: false, longs: String, defaults: true, oneofs: true });

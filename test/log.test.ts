@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setBackend, type DebugLogBackend, type LogFields } from 'google-logging-utils';
-import { cancelMany, createCanceller } from '../src/index.js';
+import { createCanceller } from '../src/index.js';
 import { DebugLog } from '../src/log.js';
 import { runCli } from './helpers/cli.js';
 import { withEmulator } from './helpers/emulator.js';
+import { batchThroughOutage } from './helpers/outage.js';
 import { closedPort, fallBackAndReturn, withClient } from './helpers/client.js';
 
 /**
@@ -95,20 +96,8 @@ describe('debug logging through google-logging-utils', () => {
     caught.length = 0;
     await withEmulator({}, async emulator => {
       const names = emulator.createOperations({ count: 100, idPrefix: 'log-outage-' });
-      emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE' });
-      try {
-        const run = cancelMany(names, {
-          client: { restEndpoint: emulator.restUrl, transport: 'rest', insecure: true, retry: { maxAttempts: 1 } },
-          concurrency: 16, passDelayMs: 50,
-        });
-        const reading = run.summary();
-        const deadline = Date.now() + 10_000;
-        while (!caught.some(line => line.text.includes('paused for the service')) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
-        emulator.setFaults({ failRate: 0 });
-        assert.equal((await reading).outcomes['requested'], 100);
-      } finally {
-        emulator.setFaults({ failRate: 0 });
-      }
+      const summary = await batchThroughOutage(emulator, names, () => caught.some(line => line.text.includes('paused for the service')));
+      assert.equal(summary.outcomes['requested'], 100);
     });
     const lines = caught.filter(line => line.namespace === 'lro-cancel:batch').map(line => line.text);
     for (const expected of [/paused for the service \(unavailable\): \d+ names waiting$/, /resumed after \d+ ms paused \(unavailable\)$/,

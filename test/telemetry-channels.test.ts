@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/index.js';
-import { cancelMany, CHANNELS, type AttemptMessage, type BatchPassMessage, type BatchPauseMessage, type RetryMessage, type TransportMessage } from '../src/index.js';
+import { CHANNELS, type AttemptMessage, type BatchPassMessage, type BatchPauseMessage, type RetryMessage, type TransportMessage } from '../src/index.js';
 import { clientFor, closedPort, fallBackAndReturn, withClient } from './helpers/client.js';
 import { startTestEmulator } from './helpers/emulator.js';
+import { batchThroughOutage } from './helpers/outage.js';
 import { runProcess } from './helpers/process.js';
 import { projectRoot } from './helpers/paths.js';
 
@@ -71,7 +72,6 @@ describe('diagnostics_channel events', () => {
 
   test('a batch publishes its passes, and a pause for an outage and the resume when the service answers again', async () => {
     const names = emulator.createOperations({ count: 200, idPrefix: 'outage-' });
-    emulator.setFaults({ failRate: 1, failCode: 'UNAVAILABLE' });
     const passes: BatchPassMessage[] = [];
     const pauses: BatchPauseMessage[] = [];
     const resumes: unknown[] = [];
@@ -81,20 +81,10 @@ describe('diagnostics_channel events', () => {
       return () => unsubscribe(channel, listener);
     });
     try {
-      const run = cancelMany(names, {
-        client: { restEndpoint: emulator.restUrl, transport: 'rest', insecure: true, retry: { maxAttempts: 1 } },
-        concurrency: 32, passDelayMs: 50,
-      });
-      const reading = run.summary();
-      // The outage is seen within a second; the first probe goes about a second after it.
-      const deadline = Date.now() + 10_000;
-      while (pauses.length === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
-      emulator.setFaults({ failRate: 0 });
-      const summary = await reading;
+      const summary = await batchThroughOutage(emulator, names, () => pauses.length > 0, 32);
       assert.equal(summary.outcomes['requested'], 200);
       assert.ok(summary.pauses >= 1);
     } finally {
-      emulator.setFaults({ failRate: 0 });
       for (const stop of stops) stop();
     }
     assert.equal(pauses[0]?.reason, 'unavailable');
